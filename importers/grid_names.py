@@ -4,7 +4,7 @@ Within the file, two rows may not name grids of one village alike (:data:`SAME_G
 :func:`importers.kinds.units._prepare_grids`). Nor may a row give its grid the name another grid in
 use of its village keeps on record: a rename onto a name in use (or a new grid so named)
 leaves two grids of one name, and every roster or ledger row that names it is ambiguous from
-then on (:class:`importers.places.GridDirectory`). The row is refused, naming the other grid,
+then on (:class:`geo.places.GridDirectory`). The row is refused, naming the other grid,
 unless the file renames that grid too (names swapped within one file), or retires it (its row
 says 撤销, a row in use names it in its 原网格编码, or ``--complete`` leaves it out). Retired
 grids never count. Names compare as a roster finds grids by them (:func:`grid_key`: 第一网格 is
@@ -21,8 +21,8 @@ from typing import Any
 import pandas as pd
 import psycopg
 
+from geo.places import grid_key
 from importers.kinds.units import SAME_GRID_NAME
-from importers.places import grid_key
 from importers.rules import Problem, RowChecks
 from layers import grid_changes
 

@@ -2,7 +2,7 @@
 
 Runs inside the caller's transaction: the caller commits or rolls back. Rows that name their
 jurisdiction in words get its code from the database's jurisdictions first
-(:mod:`importers.places`). The rows that passed the row checks are COPYed into TEMP staging
+(:mod:`geo.places`). The rows that passed the row checks are COPYed into TEMP staging
 tables; the database checks (jurisdiction and grid exist, point inside its jurisdiction within
 a tolerance, person and visitor found …) run there (:mod:`layers.import_checks`); then, unless
 something was rejected and the load is all-or-nothing, one upsert per part

@@ -2,7 +2,7 @@
 
 Before a part's rows are staged (:mod:`importers.loading`), the 所属社区, 所属乡镇 and 所属网格 a
 file gives as names (the helper columns of :mod:`importers.kinds`) are looked up in the
-database's jurisdictions and grids (:mod:`importers.places`). A row whose names mean no unit,
+database's jurisdictions and grids (:mod:`geo.places`). A row whose names mean no unit,
 or more than one, or contradict its codes, is rejected with the places it could mean.
 
 A row with no location is placed by its address when nothing else places it, or placed
@@ -16,7 +16,7 @@ whose village (from their address or 所属社区) has one grid in use, is in th
 A name that two places share and that the row's own columns do not tell apart is told apart
 by the import's jurisdiction (``--within``), then by the unit the worksheet's or the file's
 name names (``华溪镇网格员花名册.xlsx``): of the places it could mean, those inside it
-(:class:`importers.places.Preference`); the summary says when the file's name did. A name
+(:class:`geo.places.Preference`); the summary says when the file's name did. A name
 of a village or of a grid that still means several is told apart by the row's point (the unit
 or grid around it, else the one whose village or township is), then by the unit its address
 names; a boundary file's unit by a point of its boundary.
@@ -46,8 +46,8 @@ import psycopg
 import shapely
 
 from geo.codes import division_level, parent_code
+from geo.places import Gazetteer, GridDirectory, GridPlace, Place, Preference
 from importers.kinds.base import AREA_NAME, GRID_NAME, GRID_NAME_BESIDE, TOWNSHIP_NAME, UNIT_NAME
-from importers.places import Gazetteer, GridDirectory, GridPlace, Place, Preference
 from importers.rules import Problem, RowChecks
 from importers.stations import INSTALL_ADDRESS, STATION_NAME, place_by_station
 from importers.within import Scope, division_elsewhere
@@ -75,7 +75,7 @@ class Directories:
         Code of the jurisdiction the import is for (``--within``).
     named : sequence of str
         The worksheet's name, then the file's (without its extension): the first that names
-        a unit (:meth:`importers.places.Gazetteer.in_address`) tells apart places of one name.
+        a unit (:meth:`geo.places.Gazetteer.in_address`) tells apart places of one name.
 
     Attributes
     ----------
@@ -225,7 +225,7 @@ def follow_retired(
     A re-division retires a grid or a village (``retired_on``). An event row (a case) dated
     before that day stays in the old unit (:func:`_kept_in_their_time`): history stays where it
     happened. Another row naming the old one (its
-    code, or its name: :mod:`importers.places`) that has a point is placed by its point: in
+    code, or its name: :mod:`geo.places`) that has a point is placed by its point: in
     the unit in use of that kind (and level) of the retired unit's county around it, as the
     re-division moved the records on record (a grid split in two has no successor, and the
     point tells which part). Without a point in such a unit, the row goes to the unit that
@@ -618,7 +618,7 @@ def address_places(
     """Return located rows that name no place but whose address names one, for the CRS check.
 
     Up to ``limit`` rows, spread over the file, whose address names one unit with a boundary
-    (:meth:`importers.places.Gazetteer.in_address`). The address is evidence of where the
+    (:meth:`geo.places.Gazetteer.in_address`). The address is evidence of where the
     point should be, independent of the point: a 12345 export with 经度/纬度 and 事发地址 but no
     所属社区 can then be checked, and so can a camera list by its 安装位置
     (:data:`importers.stations.INSTALL_ADDRESS`, read only for such checks).
@@ -906,7 +906,7 @@ def _settle_shared_units(
     As grids (:func:`_settle_shared_grids`): the row's point (or a point of its boundary)
     tells first, the unit whose own boundary, else township's, covers it
     (:func:`layers.import_checks.units_around_points`); then its address. ``taken_over`` as
-    :meth:`importers.places.Gazetteer.candidates` (``False`` for a file of units).
+    :meth:`geo.places.Gazetteer.candidates` (``False`` for a file of units).
     """
     places, prefer = directories.places(), directories.preference()
     shared = {

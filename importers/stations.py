@@ -14,7 +14,7 @@ A camera list's 所属组织 (a 派出所: ``青龙派出所``, ``华宁县公�
 government: ``华溪镇人民政府``) and 安装位置 (an address: ``华宁县青龙镇西南社区主街十字路口``)
 are read only to be held to the camera's point (they are not stored): a station means its
 township as above, any other organisation or address the deepest unit its words name
-(:meth:`importers.places.Gazetteer.in_address`). Once the staged cameras are placed by their
+(:meth:`geo.places.Gazetteer.in_address`). Once the staged cameras are placed by their
 points (:mod:`importers.loading`), those whose point lies in another township than either
 names are listed in one note, in a dry run too (:func:`cameras_elsewhere`,
 :mod:`layers.camera_places`): not a rejection, since the point may be the right one. A name
@@ -30,7 +30,7 @@ import pandas as pd
 import psycopg
 
 from geo.codes import division_level
-from importers.places import Place, place_key
+from geo.places import Place, place_key
 from importers.rules import Problem, RowChecks
 from layers import camera_places, import_checks
 from layers.bulk import LON_COLUMN

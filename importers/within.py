@@ -44,9 +44,9 @@ import pandas as pd
 import psycopg
 
 from geo.codes import CodeError, scope_range, written_division_code
+from geo.places import Gazetteer
 from importers.divisions import Division, divisions
 from importers.kinds.base import AREA_NAME, GRID_NAME, TOWNSHIP_NAME
-from importers.places import Gazetteer
 from importers.rules import Problem, RowChecks
 from layers import import_checks
 from layers.bulk import LON_COLUMN

@@ -639,7 +639,7 @@ def names_in_use(
     its 原编码 :data:`layers.unit_retirement.FORMER`), or ``--complete`` retires it. The
     grids returned are those that keep their names: in use on record, of the row's village,
     not listed by a row that is not refused, nor retired by one; whose names match the row's
-    is for the caller to say (:func:`importers.places.grid_key`: 第一网格 is 第1网格).
+    is for the caller to say (:func:`geo.places.grid_key`: 第一网格 is 第1网格).
 
     Parameters
     ----------

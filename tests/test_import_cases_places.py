@@ -13,8 +13,8 @@ from pathlib import Path
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from geo.places import Gazetteer, GridDirectory, GridPlace, Place
 from importers.pipeline import ImportOptions, run_import
-from importers.places import Gazetteer, GridDirectory, GridPlace, Place
 from importers.values import YEARLESS_RULE
 from importers.within import CountyRows, county_note
 from tests.import_fixtures import (

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from importers.places import Gazetteer, GridDirectory, GridPlace, Place, is_place_name, place_key
+from geo.places import Gazetteer, GridDirectory, GridPlace, Place, is_place_name, place_key
 
 COUNTY = Place("530424000000", "华宁县", 3, None)
 NINGZHOU = Place("530424001000", "宁州街道办事处", 4, COUNTY.code)

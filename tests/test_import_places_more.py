@@ -14,8 +14,8 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from geo.places import Gazetteer, GridDirectory, GridPlace, Place, Preference
 from importers.pipeline import ImportOptions, run_import
-from importers.places import Gazetteer, GridDirectory, GridPlace, Place, Preference
 from tests.import_fixtures import VILLAGE, add_jurisdictions, box, csv_text, seed_jurisdictions
 
 COUNTY = Place("530424000000", "华宁县", 3, None)

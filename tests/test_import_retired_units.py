@@ -18,8 +18,8 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from geo.places import Gazetteer, GridDirectory, GridPlace, Place
 from importers.pipeline import ImportOptions, run_import
-from importers.places import Gazetteer, GridDirectory, GridPlace, Place
 from importers.within import WithinError
 from layers.secrets import Keys
 from tests.import_fixtures import (

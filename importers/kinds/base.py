@@ -22,8 +22,8 @@ from geo.codes import (
     parse_grid_code,
 )
 from geo.crs import SourceCrs
+from geo.places import is_place_name
 from importers.mapping import resolve_columns, usual_header
-from importers.places import is_place_name
 from importers.rules import RowChecks
 from importers.values import (
     full_division_code,
@@ -275,7 +275,7 @@ def area_from(
     The area code is the area column's when it holds a code, else ``fallback``'s (e.g. the
     grid code's first 12 digits). An area column holding a name (``复安社区``), and the
     township column, go to the helper columns :data:`AREA_NAME` and :data:`TOWNSHIP_NAME`:
-    the database tells which unit they mean (:mod:`importers.places`).
+    the database tells which unit they mean (:mod:`geo.places`).
     """
     text = checks.text("area_code")
     named = names_in(text)
@@ -290,7 +290,7 @@ def grid_from(checks: RowChecks, field: str) -> tuple[pd.Series, pd.Series]:
     """Grid codes of ``field``, and the grid names written there instead (``复安第1网格``).
 
     The names go to the helper column :data:`GRID_NAME`: the database tells which grid they
-    mean (:class:`importers.places.GridDirectory`).
+    mean (:class:`geo.places.GridDirectory`).
     """
     text = checks.text(field)
     named = names_in(text)

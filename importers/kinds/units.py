@@ -15,6 +15,7 @@ from geo.codes import (
     parent_code,
     parse_grid_code,
 )
+from geo.places import grid_key, place_key
 from importers import vocabulary
 from importers.kinds.base import (
     AREA_NAME,
@@ -32,7 +33,6 @@ from importers.kinds.base import (
     staging_rows,
 )
 from importers.kinds.worker_names import PADDED_NAME, worker_names
-from importers.places import grid_key, place_key
 from importers.rules import RowChecks, ewkb_hex
 from importers.values import (
     SHANGHAI,
@@ -252,7 +252,7 @@ def _village_of(area: pd.Series, places: dict[str, pd.Series]) -> pd.Series:
 
 
 def _grid_keys(names: pd.Series) -> pd.Series:
-    """Return grid names as compared (:func:`importers.places.grid_key`: 第一网格 is 第1网格)."""
+    """Return grid names as compared (:func:`geo.places.grid_key`: 第一网格 is 第1网格)."""
     keys = {name: grid_key(str(name)) for name in names.dropna().unique()}
     return names.map(keys, na_action="ignore").astype(object)
 
