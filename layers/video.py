@@ -33,7 +33,6 @@ from sqlalchemy.orm import Session
 
 from geo.cameras import cameras_seeing, view_cones
 from geo.codes import scope_range
-from layers import cases
 from layers.errors import InvalidInput
 from layers.model import DirectionType, PtzType
 from layers.model.video import DEFAULT_FOV_DEG
@@ -302,6 +301,8 @@ def cameras_for_case(
     InvalidInput
         The case has no location.
     """
+    from layers import cases  # layers.cases leads to layers.catalog, which imports this module
+
     case = cases.get_case(session, case_id, actor=actor)
     if case.point is None:
         raise InvalidInput("该案件没有位置，无法查找周边摄像机")
