@@ -6,7 +6,9 @@ spreadsheet (trial AB); :func:`register_person` puts one person on the register 
 
 The record is the one an import writes: the resident ID checked (GB 11643), kept as its keyed
 hash, its masked form and sealed (:mod:`layers.secrets`), never in clear; the place from the
-point picked on the map (the finest live unit and the grid covering it), or from the grid named.
+point picked on the map (the finest live unit and the grid covering it), or from the grid named,
+or else from the village the 所属村（社区） or the address names, in its only grid
+(:mod:`layers.person_village`, as a roster's person is placed).
 A person already on record in the same category (the natural key, category and ID hash) is not
 registered twice: in the registrar's scope the answer names them masked. A resident ID belongs to
 one person: one on record in scope in another category may be registered again only under the
@@ -37,7 +39,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
@@ -61,6 +63,7 @@ from layers.person_attributes import (
     raised_level,
     validate_attributes,
 )
+from layers.person_village import VillagePlace, place_by_words
 from layers.point_units import units_at
 from layers.secrets import Keys, hash_resident_id, normalise_resident_id, seal
 
@@ -90,7 +93,10 @@ class NewPerson:
     lon, lat : float or None
         The residence on the map (CGCS2000 degrees); or
     grid_code : str or None
-        the grid it lies in.
+        the grid it lies in; with neither, the village ``community`` or ``address`` names
+        (:func:`layers.person_village.place_by_words`).
+    community : str or None
+        The 所属村（社区） as written (a name or a 12-digit code).
     on_record_since : datetime.date or None
         The day put on record (default: today); a person never visited is due from there.
     responsible_ids : tuple of int
@@ -111,6 +117,7 @@ class NewPerson:
     on_record_since: date | None = None
     responsible_ids: tuple[int, ...] = ()
     attributes: Mapping[str, object] = field(default_factory=dict)
+    community: str | None = None
 
 
 @dataclass(frozen=True)
@@ -223,7 +230,9 @@ class RegisteredPerson:
         危险性评估 requires (:func:`layers.person_attributes.raised_level`).
     notices : tuple of str
         What the registrar should know: a level raised, the other categories the person is on
-        record in.
+        record in, a village whose grids did not tell which grid.
+    placed_by : str or None
+        What placed a person with no point and no grid (居住地址, 所属村（社区）).
     """
 
     id: int
@@ -235,6 +244,7 @@ class RegisteredPerson:
     id_masked: str
     management_level: int = 3
     notices: tuple[str, ...] = ()
+    placed_by: str | None = None
 
 
 @dataclass(frozen=True)
@@ -394,12 +404,24 @@ def _attributes(category: str, typed: Mapping[str, object]) -> dict[str, Any]:
     return stored
 
 
-def _place(session: Session, new: NewPerson, scope_code: str) -> tuple[str, str | None]:
-    """Return the area and grid of the residence: from the point, else the grid named."""
+def _place(
+    session: Session, new: NewPerson, scope_code: str
+) -> tuple[str, str | None, VillagePlace | None]:
+    """Return the area and grid of the residence: from the point, else the grid named.
+
+    With neither, the village the 所属村（社区） or the address names, in its only grid (as a
+    roster's person is placed, trial AV M1), which is returned too.
+    """
     if (new.lon is None) != (new.lat is None):
         raise InvalidInput("经度和纬度须同时填写，或都不填")
     if new.lon is not None and new.lat is not None:
-        return _point_place(session, new.lon, new.lat, scope_code)
+        return (*_point_place(session, new.lon, new.lat, scope_code), None)
+    if new.grid_code is None and (new.address or new.community):
+        village = place_by_words(session, new.address, new.community, scope_code)
+        retired = retired_unit_refusal(session, village.area_code)
+        if retired is not None:
+            raise InvalidInput(retired)
+        return village.area_code, village.grid_code, village
     if new.grid_code is not None:
         area_code = session.scalar(
             text("SELECT area_code FROM grids WHERE code = :g AND retired_on IS NULL"),
@@ -409,13 +431,13 @@ def _place(session: Session, new: NewPerson, scope_code: str) -> tuple[str, str 
             raise InvalidInput(f"网格 {new.grid_code} 不存在、已撤销或不在您的辖区内")
         grid_code = new.grid_code
     else:
-        raise InvalidInput("请在地图上点选居住地，或给出所在网格编码")
+        raise InvalidInput("请在地图上点选居住地，或填写居住地址、所在网格编码")
     if not in_scope(scope_code, area_code):
         raise Forbidden(OUT_OF_SCOPE)
     retired = retired_unit_refusal(session, area_code)
     if retired is not None:
         raise InvalidInput(retired)
-    return area_code, grid_code
+    return area_code, grid_code, None
 
 
 _TOWNSHIP_CODE = "left(t.area_code, 9) || '000'"
@@ -603,7 +625,7 @@ def register_person(
         raise InvalidInput(too_old_or_young)
     attributes = _attributes(new.category, new.attributes)
     level, raised = raised_level(new.category, attributes, new.management_level)
-    area_code, grid_code = _place(session, new, scope_code)
+    area_code, grid_code, village = _place(session, replace(new, address=address), scope_code)
     id_hash = hash_resident_id(keys, number)
     mine = _already_on_record(session, new.category, id_hash, name)
     refusal = mine if isinstance(mine, AlreadyOnRecord) else None
@@ -643,6 +665,8 @@ def register_person(
     notices = [mine.said(names.area_name)] if isinstance(mine, EndedRecord) else []
     notices += [raised] if raised else []
     notices += [f"该人员另作为{other.said()}在册" for other in others]
+    unsettled = village.several_note if village is not None else None
+    notices += [unsettled] if unsettled else []
     return RegisteredPerson(
         id=int(person_id),
         area_code=area_code,
@@ -653,6 +677,7 @@ def register_person(
         id_masked=mask_resident_id(number),
         management_level=level,
         notices=tuple(notices),
+        placed_by=village.source if village is not None else None,
     )
 
 

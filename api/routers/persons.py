@@ -629,7 +629,11 @@ def residence(
 
 
 class PersonIn(BaseModel):
-    """A person put on the register by hand: the residence picked on the map, or its grid."""
+    """A person put on the register by hand: the residence picked on the map, or its grid.
+
+    With neither, the village the ``community`` (所属村（社区）) or the ``address`` names, in
+    its grid when it has one in use (:mod:`layers.person_village`); no point is made up.
+    """
 
     category: str = Field(examples=["released"])
     name: str = Field(min_length=1, max_length=person_entry.NAME_MAX)
@@ -639,6 +643,9 @@ class PersonIn(BaseModel):
     lon: float | None = Field(default=None, ge=-180, le=180)
     lat: float | None = Field(default=None, ge=-90, le=90)
     grid_code: str | None = Field(default=None, max_length=15)
+    community: str | None = Field(
+        default=None, max_length=60, description="所属村（社区）: a name or a 12-digit code"
+    )
     on_record_since: date | None = Field(default=None, description="Default: today (北京时间)")
     responsible_ids: list[int] = Field(default_factory=list, max_length=20)
     attributes: dict[str, str | int | bool | None] = Field(
@@ -665,7 +672,11 @@ class RegisteredOut(BaseModel):
     notices: list[str] = Field(
         default_factory=list,
         description="What the registrar should know: a level raised, the other categories the"
-        " ID is on record in",
+        " ID is on record in, a village whose grids did not tell which grid",
+    )
+    placed_by: str | None = Field(
+        default=None,
+        description="What placed a person given no point and no grid: 居住地址 or 所属村（社区）",
     )
 
 
@@ -731,6 +742,7 @@ def _register(
             on_record_since=body.on_record_since,
             responsible_ids=tuple(body.responsible_ids),
             attributes=body.attributes,
+            community=body.community,
         ),
         scope_code=user.scope_code,
         today=utcnow().astimezone(CHINA).date(),
@@ -760,6 +772,7 @@ def _register(
         grid_name=person.grid_name,
         management_level=person.management_level,
         notices=list(person.notices),
+        placed_by=person.placed_by,
     )
 
 
