@@ -418,8 +418,10 @@ def _conditional_draws(values: FloatArray, rows: _Rows, permutations: int, seed:
     lower = np.zeros(n, dtype=np.int64)
     mean_s = np.zeros(n_classes, dtype=np.float64)
     std_s = np.zeros(n_classes, dtype=np.float64)
+    # A writable copy: numba types a read-only array (pandas' to_numpy under copy-on-write, a
+    # frozen buffer) apart and would compile and cache the kernel a second time for it.
     _simulate_classes(
-        values,
+        np.array(values, dtype=np.float64, order="C"),
         rows.off.indptr.astype(np.int64),
         rows.off.data.astype(np.float64),
         rows.uniform,

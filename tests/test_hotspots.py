@@ -344,6 +344,23 @@ def test_reproducible_for_a_seed_whatever_the_thread_count(houston: Data) -> Non
     np.testing.assert_array_equal(_arr(drawn.p_sim), getis_ord_gi_star(y, w, seed=drawn.seed).p_sim)
 
 
+def test_read_only_values_use_the_one_compiled_kernel() -> None:
+    """Read-only values (pandas' ``to_numpy`` under copy-on-write) draw as writable ones do,
+    through the kernel signature tests/warm_numba.py compiles: numba types a read-only array
+    apart, and compiled (about 12 s of CPU) and cached the kernel a second time for it."""
+    from geo.hotspots import _simulate_classes
+
+    values = np.array([1.0, 5.0, 2.0, 8.0, 3.0, 9.0, 4.0, 7.0, 6.0])
+    frozen = values.copy()
+    frozen.flags.writeable = False
+    grid = lattice(3, 3)
+    res = getis_ord_gi_star(values, grid, permutations=99, seed=5)
+    res_frozen = getis_ord_gi_star(frozen, grid, permutations=99, seed=5)
+    np.testing.assert_array_equal(_arr(res_frozen.p_sim), _arr(res.p_sim))
+    kinds = {signature[0] for signature in _simulate_classes.signatures}
+    assert kinds == {numba.types.Array(numba.float64, 1, "C")}, kinds
+
+
 def test_without_permutations() -> None:
     res = getis_ord_gi_star([1, 2, 3, 4, 5, 6], lattice(2, 3), permutations=0)
     assert res.p_sim is None and res.n_classes == 0
