@@ -48,6 +48,7 @@ ROUTER_MODULES: list[str] = [
     "api.routers.trends",
     "api.routers.console_map",
     "api.routers.cameras",
+    "api.routers.search",
     "api.routers.imports",
     "api.routers.users",
 ]
