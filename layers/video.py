@@ -1,11 +1,16 @@
 """Video points around a case: which cameras see its location, nearest first, with their cones.
 
 The database pre-selects the cameras in use (not those an import of the platform's export
-retired, :mod:`layers.camera_retirement`) in the actor's scope whose position lies within
-:data:`SEARCH_RADIUS_M` of the case (a camera cannot see farther than its ``range_m``, and no
-demo or real camera reaches that far), and always the :data:`NEAREST` nearest ones, however far
-(a rural case has none within the radius: the desk still learns the nearest camera and its
-distance, ``within_radius = False``); :mod:`geo.cameras` then draws their view cones on the
+retired, :mod:`layers.camera_retirement`) whose position lies within :data:`SEARCH_RADIUS_M` of
+the case (a camera cannot see farther than its ``range_m``, and no demo or real camera reaches
+that far), and always the :data:`NEAREST` nearest ones, however far (a rural case has none
+within the radius: the desk still learns the nearest camera and its distance,
+``within_radius = False``), whatever unit they belong to: camera positions are not personal
+data and the 雪亮 network is shared, so a township's desk is offered the neighbouring township's
+camera 113 m from its case near the boundary, named with its unit (:attr:`CameraView.other_unit`,
+trial BB M5). ``video_points`` is read by area (row-level security), so the pre-selection is the
+database function ``zongzhi_cameras_near_case`` (migration 0042), which answers only for a case
+the reader's scope holds; :mod:`geo.cameras` then draws their view cones on the
 GRS80 ellipsoid and keeps those whose cone contains the case point. The online cameras that
 see the point come first, then the offline ones that would see it (the desk lists them as
 「离线（可见范围内）」 with their last heartbeat, never as 可见: trial BB M3), then the others,
@@ -32,7 +37,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from geo.cameras import cameras_seeing, view_cones
-from geo.codes import scope_range
+from geo.codes import prefix_length, scope_range
 from layers.errors import InvalidInput
 from layers.model import DirectionType, PtzType
 from layers.model.video import DEFAULT_FOV_DEG
@@ -40,10 +45,9 @@ from layers.workflow import Actor
 
 #: Cameras within this distance of a case are all considered (metres, geodesic).
 SEARCH_RADIUS_M = 500.0
-#: The nearest cameras in use always considered, however far from the case.
+#: The nearest cameras in use always considered, however far from the case (the number
+#: ``zongzhi_cameras_near_case`` of migration 0042 keeps).
 NEAREST = 5
-#: Cameras picked by the index's planar order before the geodesic sort keeps :data:`NEAREST`.
-_NEAREST_POOL = 4 * NEAREST
 #: A dome (球机) turns: it is drawn as a full circle, whatever direction is recorded for it.
 DOME = int(PtzType.DOME.value)
 
@@ -170,33 +174,10 @@ def view_sql(alias: str = "t") -> dict[str, str]:
     }
 
 
-_NEARBY = text(
-    """
-    WITH c AS (SELECT geography(point) AS g, point FROM cases WHERE id = :case_id),
-    in_use AS NOT MATERIALIZED (
-        SELECT v.* FROM video_points v
-         WHERE v.area_code >= :lo AND v.area_code < :hi AND v.retired_on IS NULL
-    ),
-    picked AS (
-        (SELECT v.id FROM in_use v, c
-          WHERE ST_DWithin(geography(v.point), c.g, :radius)
-          ORDER BY ST_Distance(geography(v.point), c.g), v.id LIMIT :pool)
-        UNION
-        (SELECT v.id FROM in_use v, c ORDER BY v.point <-> c.point, v.id LIMIT :nearest_pool)
-    ),
-    measured AS (
-        SELECT v.*, ST_Distance(geography(v.point), c.g) AS distance_m,
-               ST_DWithin(geography(v.point), c.g, :radius) AS within_radius
-          FROM in_use v JOIN picked USING (id), c
-    )
-    SELECT id, device_id, name, ptz_type, direction_type, azimuth_deg, fov_deg, range_m,
-           status, last_heartbeat, area_code, ST_X(point) AS lon, ST_Y(point) AS lat,
-           distance_m, within_radius
-      FROM (SELECT m.*, row_number() OVER (ORDER BY distance_m, id) AS rank FROM measured m) r
-     WHERE within_radius OR rank <= :nearest
-     ORDER BY distance_m, id
-    """
-)
+_NEARBY = text("SELECT * FROM zongzhi_cameras_near_case(:case_id, :radius) ORDER BY distance_m, id")
+
+#: The levels a camera's unit is named at (:func:`other_unit`), widest first.
+_UNIT_LEVELS = ((prefix_length(3), "county_name"), (prefix_length(4), "township_name"))
 
 
 @dataclass(frozen=True)
@@ -240,6 +221,11 @@ class CameraView:
     within_radius : bool
         Whether it lies within the search radius; ``False``: one of the :data:`NEAREST`
         nearest cameras, farther away.
+    other_unit : str or None
+        For a camera outside the reader's scope, the name of its unit at the widest level where
+        it leaves that scope (a neighbouring township's camera: that township, the desk's
+        「宁州街道的点位」; a village's neighbour in the same township: that village); ``None``
+        for a camera in the reader's scope.
     """
 
     id: int
@@ -259,6 +245,50 @@ class CameraView:
     sees: bool
     cone: list[list[float]]
     within_radius: bool = True
+    other_unit: str | None = None
+
+
+def other_unit(
+    area_code: str, scope_code: str, names: dict[str, str | None], unit_name: str | None
+) -> str | None:
+    """Return the name a camera outside the reader's scope is marked with.
+
+    Parameters
+    ----------
+    area_code : str
+        The camera's unit (12 digits).
+    scope_code : str
+        The reader's scope (12 digits).
+    names : dict of str to str or None
+        ``county_name`` and ``township_name``: the names of the camera's county and township.
+    unit_name : str or None
+        The name of the camera's own unit.
+
+    Returns
+    -------
+    str or None
+        The name at the widest level where the camera's code leaves the scope's (county, then
+        township, else its own unit); ``None`` when the camera lies in the scope.
+
+    Examples
+    --------
+    >>> names = {"county_name": "华宁县", "township_name": "宁州街道"}
+    >>> other_unit("530424001001", "530424101000", names, "兴南社区")
+    '宁州街道'
+    >>> other_unit("530424101001", "530424101000", names, "兴南社区") is None
+    True
+    >>> other_unit("530424101002", "530424101001", names, "竹冲村")
+    '竹冲村'
+    >>> other_unit("530423101002", "530424000000", names, "竹冲村")
+    '华宁县'
+    """
+    lo, hi = scope_range(scope_code)
+    if lo <= area_code < hi:
+        return None
+    for length, key in _UNIT_LEVELS:
+        if area_code[:length] != scope_code[:length]:
+            return names.get(key) or unit_name
+    return unit_name
 
 
 def cameras_for_case(
@@ -272,7 +302,9 @@ def cameras_for_case(
     """Return the cameras in use that see a case (online first, nearest first), then the others.
 
     The others are those within ``radius_m`` and, however far, the :data:`NEAREST` nearest
-    cameras in use of the actor's scope: a case far from every camera still gets the nearest.
+    cameras in use: a case far from every camera still gets the nearest. They may belong to
+    another unit than the actor's (``other_unit``, trial BB M5): the case must be in the
+    actor's scope, the cameras need not.
 
     Parameters
     ----------
@@ -281,7 +313,7 @@ def cameras_for_case(
     case_id : int
         Case id (in scope, located).
     actor : Actor
-        Whose scope limits the cameras.
+        Whose scope holds the case; a camera outside it is named with its unit.
     radius_m : float
         Search radius in metres (clamped to 1 m … 2 km).
     limit : int
@@ -308,10 +340,7 @@ def cameras_for_case(
         raise InvalidInput("该案件没有位置，无法查找周边摄像机")
     radius = min(max(float(radius_m), 1.0), 2000.0)
     limit = min(max(int(limit), 1), 50)
-    lo, hi = scope_range(actor.scope_code)
-    params = {"case_id": case_id, "lo": lo, "hi": hi, "radius": radius, "pool": 200}
-    nearest = {"nearest": NEAREST, "nearest_pool": _NEAREST_POOL}
-    rows = session.execute(_NEARBY, params | nearest).all()
+    rows = session.execute(_NEARBY, {"case_id": case_id, "radius": radius}).all()
     if not rows:
         return []
     lon, lat = session.execute(
@@ -371,6 +400,12 @@ def cameras_for_case(
                 sees=i in seen,
                 cone=rings.get(i, []),
                 within_radius=bool(row.within_radius),
+                other_unit=other_unit(
+                    str(row.area_code),
+                    actor.scope_code,
+                    {"county_name": row.county_name, "township_name": row.township_name},
+                    row.unit_name,
+                ),
             )
         )
     return out

@@ -229,9 +229,20 @@ def test_cameras_that_see_a_case_come_first_nearest_first(world: Session) -> Non
     looks_away = _camera(world, area_code=v, lon=lon + 40 * M, lat=lat, azimuth=90.0, serial=2)
     dome = _camera(world, area_code=v, lon=lon, lat=lat + 0.0006, azimuth=None, ptz=1, serial=3)
     unknown = _camera(world, area_code=v, lon=lon + 60 * M, lat=lat, azimuth=None, serial=4)
+    # another unit's camera near the case is offered too, named with its unit (trial BB M5)
     other_county = village(100, 1, "520425")
-    _camera(world, area_code=other_county, lon=lon + 5 * M, lat=lat, azimuth=270.0, serial=5)
+    across = _camera(
+        world, area_code=other_county, lon=lon + 5 * M, lat=lat, azimuth=270.0, serial=5
+    )
     far = _camera(world, area_code=v, lon=lon + 900 * M, lat=lat, azimuth=270.0, serial=6)
+    found = video.cameras_for_case(world, case.id, actor=actor("dispatcher", v[:9] + "000"))
+    assert [c.id for c in found] == [across, looks_east, dome, looks_away, unknown]
+    assert [c.sees for c in found] == [True, True, True, False, False]
+    assert [c.other_unit for c in found] == ["华宁县", None, None, None, None]
+    # once it is retired, the far one is one of the five nearest: given, with its distance
+    world.execute(
+        text("UPDATE video_points SET retired_on = current_date WHERE id = :id"), {"id": across}
+    )
     found = video.cameras_for_case(world, case.id, actor=actor("dispatcher", v[:9] + "000"))
     assert [c.id for c in found] == [looks_east, dome, looks_away, unknown, far]
     assert [c.sees for c in found] == [True, True, False, False, False]
