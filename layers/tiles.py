@@ -198,7 +198,7 @@ def tile_query(
     )
     if cases is not None:
         where += " AND " + cases.condition("t", params)
-    geom3857 = f"ST_Transform({collection.geometry_column}, 3857)"
+    geom3857 = mercator_sql(collection.geometry_column)
     if aggregate:
         params.update(size=hexagon_size(z), min_count=max(1, min_count))
         sql = f"""
@@ -249,6 +249,33 @@ def tile_query(
             ) m
         """
     return sql, params
+
+
+def mercator_sql(column: str) -> str:
+    """Return the SQL of ``column`` (stored in EPSG:4490) in Web Mercator (EPSG:3857).
+
+    The geometry is relabelled EPSG:4326 before the transform. PROJ converts CGCS2000 to
+    WGS 84 by a null (ballpark) operation, so the coordinates are the same to the last digit,
+    but finding that operation for EPSG:4490 costs a new PostgreSQL backend about 0.1 s of CPU
+    (and 0.2-0.3 s of wall) on its first tile, reading PROJ's database, against about 0.015 s
+    for EPSG:4326, whose datum is Web Mercator's own.
+
+    Parameters
+    ----------
+    column : str
+        The geometry column (an SQL expression).
+
+    Returns
+    -------
+    str
+        The SQL expression.
+
+    Examples
+    --------
+    >>> mercator_sql("t.geom")
+    'ST_Transform(ST_SetSRID(t.geom, 4326), 3857)'
+    """
+    return f"ST_Transform(ST_SetSRID({column}, 4326), 3857)"
 
 
 def tile(
