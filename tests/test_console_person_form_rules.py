@@ -4,7 +4,9 @@ Headless Chromium on the 华宁县 demo, as a township commander. Trial AW regis
 严重精神障碍患者 of 危险性评估 4 at 一般 with no word from the form; could name one 帮扶责任人 of
 a 帮教小组; found no 服刑场所; and left a 刑满释放人员's 释放日期 empty under 「（选填）」. The form
 now preselects 重点管控 from the grade and says why, ticks several workers in a list that fits the
-screen, offers 服刑场所, and asks the 释放日期 before it sends anything.
+screen, offers 服刑场所, and asks the 释放日期 before it sends anything. A person registered by the
+居住地址 alone is placed in the village it names, and the form says where and that a grid must
+still be chosen (closing note s45, pc).
 """
 
 from __future__ import annotations
@@ -102,6 +104,35 @@ def test_the_form_sets_the_level_from_the_risk_grade_and_names_several_responsib
         assert person.management_level == 1
         assert person.attributes == {"risk_assessment": 4}
         assert sorted(person.responsibles) == sorted(picked)
+
+        # no spot known, only the 居住地址: placed in its village, which has several grids (the
+        # demo's villages all do): the form says no grid was set and one must be chosen
+        with demo.owner.connect() as conn:
+            town, village, grids = conn.execute(
+                text(
+                    "SELECT t.name, j.name, count(*) FROM jurisdictions j"
+                    " JOIN jurisdictions t ON t.code = j.parent_code"
+                    " JOIN grids g ON g.area_code = j.code AND g.retired_on IS NULL"
+                    " WHERE j.level = 5 AND j.retired_on IS NULL AND j.code LIKE :prefix"
+                    " GROUP BY j.code, t.name, j.name HAVING count(*) > 1 ORDER BY j.code LIMIT 1"
+                ),
+                {"prefix": township[:9] + "%"},
+            ).one()
+        page.locator("#zz-person-new").click()
+        dialog.locator("#zz-person-category").select_option("released")
+        dialog.get_by_label("释放日期").fill("2026-10-01")
+        dialog.locator("#zz-person-name").fill("测地址")
+        dialog.locator("#zz-person-id").fill(make_resident_id("530424", date(1977, 7, 7), 93, "M"))
+        dialog.locator("#zz-person-address").fill(f"{town}{village}幸福路3号")
+        dialog.locator("#zz-person-submit").click()
+        toasts = page.locator("#zz-toasts")
+        expect(toasts).to_contain_text(
+            f"已登记 测**（刑满释放人员），按居住地址定到{village}，未划入网格"
+        )
+        expect(toasts).to_contain_text(
+            f"按居住地址定到{town}{village}，该村（社区）有 {grids} 个网格（"
+        )
+        expect(toasts).to_contain_text("无法确定所在网格：未划入网格，不在网格员的走访名单上")
     finally:
         with demo.owner.begin() as conn:
-            conn.execute(text("DELETE FROM persons WHERE name = '测规则'"))
+            conn.execute(text("DELETE FROM persons WHERE name IN ('测规则', '测地址')"))

@@ -8,6 +8,9 @@
 // (event zz:person-registered) to read its list again. Several 帮扶责任人 may be ticked (the 帮教
 // 小组: 网格员, 民警 …; the API takes 20). A 严重精神障碍患者's 危险性评估 preselects the 管控级别 it
 // requires (trial AW S1), and the dates the 司法所's reminders run on are asked (trial AW m3).
+// A person whose spot is not known may be registered by the 居住地址 alone: the server places
+// them in the village it names, and in its grid when it has one (layers/person_village.py), and
+// the form says where, or that a grid must still be chosen (closing note s45, pc).
 "use strict";
 (function () {
   const dialog = document.getElementById("zz-person-dialog");
@@ -248,7 +251,7 @@
     point = null;
     if (marker) marker.remove();
     marker = null;
-    unplaced("未选");
+    unplaced("未选（也可只填居住地址，按地址定到村（社区）和网格）");
     showAttributes();
     since.value = zz.beijingDay();
     since.max = since.value;
@@ -333,8 +336,13 @@
       undated.focus();
       return;
     }
-    if (!point) {
-      showError(marker ? "所选居住地不能登记：" + where.textContent : "请在地图上点选居住地，或使用我的位置");
+    const address = document.getElementById("zz-person-address").value.trim();
+    if (!point && (marker || !address)) {
+      showError(
+        marker
+          ? "所选居住地不能登记：" + where.textContent
+          : "请在地图上点选居住地，或使用我的位置，或填写居住地址（写明所在村、社区）"
+      );
       return;
     }
     submit.disabled = true;
@@ -344,9 +352,9 @@
       name: document.getElementById("zz-person-name").value,
       resident_id: document.getElementById("zz-person-id").value,
       management_level: Number(level.value),
-      address: document.getElementById("zz-person-address").value.trim() || null,
-      lon: point[1],
-      lat: point[0],
+      address: address || null,
+      lon: point ? point[1] : null,
+      lat: point ? point[0] : null,
       on_record_since: since.value,
       responsible_ids: Array.from(responsible.querySelectorAll("input:checked"), (box) => Number(box.value)),
       attributes: Object.fromEntries(
@@ -356,9 +364,13 @@
     };
     try {
       const person = await zz.api("/api/persons", { method: "POST", json: body });
+      const placedAt = [person.area_name, person.grid_name].filter(Boolean).join(" ");
       zz.toast(
         "已登记 " + person.name_masked + "（" + zz.label("person_category", person.category) + "），" +
-          [person.area_name, person.grid_name].filter(Boolean).join(" "),
+          (person.placed_by
+            ? "按" + person.placed_by + "定到" + placedAt +
+              (person.grid_code ? "，已列入该网格网格员的走访名单" : "，未划入网格")
+            : placedAt),
         "success"
       );
       // the same person on record in another category: said apart, to be read
@@ -366,11 +378,14 @@
       dialog.close();
       const where = point;
       reset();
-      // the new person stays ringed on the map: not yet due, the list may not show them
+      // the new person stays ringed on the map: not yet due, the list may not show them (one
+      // placed by the address has no point: nothing to ring)
       if (registered) registered.remove();
-      registered = L.circleMarker(where, { radius: 10, color: "#ff7f00", weight: 3, fill: false })
-        .bindTooltip("新登记：" + person.name_masked, { permanent: true, direction: "top" })
-        .addTo(map);
+      registered = where
+        ? L.circleMarker(where, { radius: 10, color: "#ff7f00", weight: 3, fill: false })
+            .bindTooltip("新登记：" + person.name_masked, { permanent: true, direction: "top" })
+            .addTo(map)
+        : null;
       document.dispatchEvent(new CustomEvent("zz:person-registered", { detail: { id: person.id } }));
     } catch (failure) {
       showError(failure.message);
