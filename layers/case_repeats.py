@@ -49,6 +49,7 @@ from __future__ import annotations
 import io
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 import numpy as np
@@ -1355,7 +1356,10 @@ def suspected_originals(session: Session, case: Case) -> list[Case]:
     ``repeat_suspected`` events name the cases it may repeat, listed until it is merged
     (:func:`confirm_repeat`) or an operator finds one another matter (:func:`dismiss_suspected`:
     an event of the same action whose payload names it as :data:`~layers.repeat_match.DISMISSED`;
-    or a merge undone, :func:`unlink_repeat`).
+    or a merge undone, :func:`unlink_repeat`). An original is listed only while the two still
+    meet the rule's type, place and time (:func:`_still_alike`): a correction (a file's, or an
+    edit here) that moves the case or its original far apart, or changes its type or time,
+    takes it off the list, and one that brings them back lists it again, unless dismissed.
 
     Parameters
     ----------
@@ -1388,9 +1392,32 @@ def suspected_originals(session: Session, case: Case) -> list[Case]:
     ids -= {int(was) for _, _, was, declined in named if was is not None and declined}
     if not ids:
         return []
+    this = aliased(Case)
     return list(
-        session.scalars(select(Case).where(Case.id.in_(ids)).order_by(Case.reported_at, Case.id))
+        session.scalars(
+            select(Case)
+            .join(this, this.id == case.id)
+            .where(Case.id.in_(ids), *_still_alike(this))
+            .order_by(Case.reported_at, Case.id)
+        )
     )
+
+
+def _still_alike(case: Any) -> list[Any]:
+    """Return the conditions on an original that ``case`` (an alias of :class:`Case`) meets.
+
+    The repeat rule's type, place and time as the two are on record now: the same category and
+    subcategory, both located and within :data:`DEDUPE_RADIUS_M` metres, the original reported
+    at most :data:`DEDUPE_DAYS` days before. Their address and caller are not read: a case that
+    came to share them is still for an operator to merge (closing note s45, pa).
+    """
+    return [
+        Case.category == case.category,
+        Case.subcategory.is_not_distinct_from(case.subcategory),
+        Case.reported_at <= case.reported_at,
+        Case.reported_at >= case.reported_at - timedelta(days=DEDUPE_DAYS),
+        func.ST_DWithin(func.geography(Case.point), func.geography(case.point), DEDUPE_RADIUS_M),
+    ]
 
 
 @dataclass(frozen=True)
