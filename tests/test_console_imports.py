@@ -730,53 +730,28 @@ def test_a_mapping_file_goes_with_the_upload(
 
 
 @pytest.mark.browser
-def test_a_county_commander_follows_the_townships_imports(
-    page: RecordedPage, console_demo: ConsoleDemo, tmp_path: Path
-) -> None:
-    """Trial U F15: 督导 — the dispatcher's import in the commander's read-only list."""
-    demo = console_demo
-    username, _number, path = _one_case_file(demo, tmp_path, f"督导{uuid.uuid4().hex[:6]}.csv")
-    _open_imports(page, demo, username)
-    _choose_and_upload(page, path)
-    expect(page.locator("#im-job-state")).to_have_text("试运行通过", timeout=RUN_TIMEOUT)
-    expect(page.locator("#im-supervised")).to_be_hidden()  # a dispatcher supervises nobody
-
-    commander = next(
-        row
-        for row in demo.report.logins
-        if row.role == "commander"
-        and row.scope_code.endswith("000000")
-        and not row.scope_code.endswith("00000000")
-    )
-    log_out(page)
-    _open_imports(page, demo, commander.username)
-    listed = page.locator("#im-supervised-jobs tbody tr").filter(has_text=path.name)
-    expect(listed).to_have_count(1)
-    expect(listed.locator("td.im-by")).to_have_text(username)
-    expect(listed.locator(".im-outcome")).to_have_text("试运行通过")  # not 试运行：试运行通过
-    listed.click()
-    expect(page.locator("#im-supervised-output")).to_contain_text(path.name)
-    expect(page.locator("#im-supervised-title")).to_contain_text(username)
-    page.screenshot_step("supervised")
-    page.assert_clean(demo.origin)
-
-
-@pytest.mark.browser
 @pytest.mark.browser_viewport(1366, 768)
-def test_a_jobs_buttons_are_not_under_the_open_job_on_a_1366_px_screen(
+def test_a_dry_run_s_row_at_1366_and_1440_px_and_the_county_commander_follows_it(
     page: RecordedPage, console_demo: ConsoleDemo, tmp_path: Path
 ) -> None:
-    """Trial AD: file names wrapped a character a line, the row's 重新导入 under the panel."""
+    """One dispatcher's dry run, its row read at two widths, then in the commander's list.
+
+    Trial AD at 1366 px: file names wrapped a character a line, the row's 重新导入 under the
+    panel. Trial AR m4 at 1440 px: 2026-12- / 06 / 13:18:48 on three lines, 事件（案 / 件） on
+    two. Trial U F15: 督导 — the dispatcher's import in the county commander's read-only list.
+    (Three tests once, each with its login, its upload and its child process.)
+    """
     demo = console_demo
     username, township = _dispatcher(demo)
     village, _ = _villages(demo, township)
     number = f"WEB-{uuid.uuid4().hex[:10]}"
-    name = "宁州街道2026年11月12345热线工单导出（含已办结工单）.csv"
+    name = f"宁州街道2026年11月12345热线工单导出（含已办结工单）{uuid.uuid4().hex[:6]}.csv"
     path = _cases_csv(tmp_path, name, [(number, village)], _call_time(demo))
     _open_imports(page, demo, username)
     _choose_and_upload(page, path)
     panel = page.locator("#im-job")
     expect(panel.locator("#im-job-state")).to_have_text("试运行通过", timeout=RUN_TIMEOUT)
+    expect(page.locator("#im-supervised")).to_be_hidden()  # a dispatcher supervises nobody
     row = page.locator(f"#im-jobs tbody tr[data-id='{panel.get_attribute('data-id')}']")
     expect(row.locator(".im-run")).to_have_text("正式导入…")
     row.locator(".im-run").scroll_into_view_if_needed()
@@ -791,26 +766,10 @@ def test_a_jobs_buttons_are_not_under_the_open_job_on_a_1366_px_screen(
     assert fits[0] <= fits[1] + 1, f"the list scrolls sideways at 1366 px: {fits}"
     name_cell = row.locator("td.im-name").bounding_box()
     assert name_cell is not None and name_cell["width"] >= 8 * 12, name_cell  # 8rem at least
-    page.assert_clean(demo.origin)
 
-
-@pytest.mark.browser
-@pytest.mark.browser_viewport(1440, 900)
-def test_my_imports_gives_a_date_and_a_kind_their_lines_on_a_1440_px_screen(
-    page: RecordedPage, console_demo: ConsoleDemo, tmp_path: Path
-) -> None:
-    """Trial AR m4: 2026-12- / 06 / 13:18:48 on three lines, 事件（案 / 件） on two."""
-    demo = console_demo
-    username, township = _dispatcher(demo)
-    village, _ = _villages(demo, township)
-    path = _cases_csv(
-        tmp_path, "工单.csv", [(f"WEB-{uuid.uuid4().hex[:10]}", village)], _call_time(demo)
-    )
-    _open_imports(page, demo, username)
-    _choose_and_upload(page, path)
-    panel = page.locator("#im-job")
-    expect(panel.locator("#im-job-state")).to_have_text("试运行通过", timeout=RUN_TIMEOUT)
-    row = page.locator(f"#im-jobs tbody tr[data-id='{panel.get_attribute('data-id')}']")
+    # the same row on a 1440 px screen: the day over the time, the kind on one line
+    page.set_viewport_size({"width": 1440, "height": 900})
+    assert page.evaluate("window.innerWidth") == 1440
     lines = row.evaluate(
         "(tr) => ['td.im-time', 'td.im-type'].map((css) => {"
         " const range = document.createRange(); range.selectNodeContents(tr.querySelector(css));"
@@ -820,6 +779,25 @@ def test_my_imports_gives_a_date_and_a_kind_their_lines_on_a_1440_px_screen(
     expect(row.locator("td.im-time")).to_have_text(
         re.compile(r"^\d{4}-\d{2}-\d{2}\d{2}:\d{2}:\d{2}$")
     )
+    page.assert_clean(demo.origin)
+
+    commander = next(
+        login_row
+        for login_row in demo.report.logins
+        if login_row.role == "commander"
+        and login_row.scope_code.endswith("000000")
+        and not login_row.scope_code.endswith("00000000")
+    )
+    log_out(page)
+    _open_imports(page, demo, commander.username)
+    listed = page.locator("#im-supervised-jobs tbody tr").filter(has_text=path.name)
+    expect(listed).to_have_count(1)
+    expect(listed.locator("td.im-by")).to_have_text(username)
+    expect(listed.locator(".im-outcome")).to_have_text("试运行通过")  # not 试运行：试运行通过
+    listed.click()
+    expect(page.locator("#im-supervised-output")).to_contain_text(path.name)
+    expect(page.locator("#im-supervised-title")).to_contain_text(username)
+    page.screenshot_step("supervised")
     page.assert_clean(demo.origin)
 
 
