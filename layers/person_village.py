@@ -22,7 +22,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from geo.codes import scope_range
-from geo.places import Gazetteer, Place, is_place_name
+from geo.places import Gazetteer, Place, Preference, is_place_name
 from layers.errors import InvalidInput
 from layers.model import Level
 
@@ -154,11 +154,12 @@ def place_by_words(
         Neither names a village of the scope (or one of several).
     """
     places = scope_gazetteer(session, scope_code)
+    prefer = Preference([scope_code], scope=scope_code)  # a registrar imports no units
     unit: str | None = None
     source = BY_COMMUNITY
     if community:
         if is_place_name(community):
-            unit, rule = places.locate(community, prefer=None)
+            unit, rule = places.locate(community, prefer=prefer)
             if unit is None:
                 raise InvalidInput(f"所属村（社区）：{rule}")
         else:
@@ -167,7 +168,7 @@ def place_by_words(
             raise InvalidInput(NOT_FOUND.format(source=BY_COMMUNITY))
     found = places.unit(unit) if unit is not None else None
     if address and (found is None or found.level < Level.VILLAGE):
-        deeper, rule = places.in_address(address, within=unit or scope_code)
+        deeper, rule = places.in_address(address, within=unit or scope_code, prefer=prefer)
         if rule:
             raise InvalidInput(f"居住地址：{rule}")
         if deeper is not None:

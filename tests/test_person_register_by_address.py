@@ -107,6 +107,13 @@ def test_a_village_of_several_grids_leaves_the_person_without_one_and_says_so(
     assert refused.status_code == 422, refused.text
     said = refused.json()["detail"]
     assert "未能从居住地址找到您辖区内的村（社区）：请在地图上点选居住地" in said
+    # a 所属村（社区） of no such name: asked to check it (a registrar imports no units)
+    unknown = api_client.post(PERSONS, json=_form(4, None, community="无名社区"), headers=registrar)
+    assert unknown.status_code == 422, unknown.text
+    assert unknown.json()["detail"] == (
+        "所属村（社区）：数据库中没有名为“无名社区”的村（社区）或乡镇："
+        "请核对名称，或写 12 位区划代码"
+    )
     # nor one naming a village out of the registrar's scope (甲一街道's dispatcher)
     outside = api_client.post(
         PERSONS, json=_form(5, f"甲二镇{ONE_NAME}幸福路3号"), headers=auth_headers("disp_a1")
