@@ -388,13 +388,19 @@ def test_a_projected_crs_is_chosen_by_its_epsg_number_an_unknown_one_refused_on_
 def test_a_row_outside_the_township_is_reported_with_its_rejects_file(
     page: RecordedPage, console_demo: ConsoleDemo, tmp_path: Path
 ) -> None:
+    """A row of another township: its dry run, its refused and its partial real import.
+
+    Then, on the same page (trial AD; a test of its own once, with its login), a file whose
+    every row is rejected offers no 正式导入…, only 重新导入….
+    """
     demo = console_demo
     origin = demo.origin
     username, township = _dispatcher(demo)
     village, elsewhere = _villages(demo, township)
-    numbers = [f"WEB-{uuid.uuid4().hex[:10]}", f"WEB-{uuid.uuid4().hex[:10]}"]
+    numbers = [f"WEB-{uuid.uuid4().hex[:10]}" for _ in range(3)]
     rows = [(numbers[0], village), (numbers[1], elsewhere)]
-    path = _cases_csv(tmp_path, "跨镇工单.csv", rows, _call_time(demo))
+    when = _call_time(demo)
+    path = _cases_csv(tmp_path, "跨镇工单.csv", rows, when)
 
     _open_imports(page, demo, username)
     expect(page.locator("#im-work")).to_be_visible()
@@ -469,6 +475,13 @@ def test_a_row_outside_the_township_is_reported_with_its_rejects_file(
     assert {"dry_rejected", "rejected", "partial"} <= set(by_result)
     assert len({by_result[r] for r in ("dry_rejected", "rejected", "partial")}) == 3
     page.screenshot_step("partial")
+
+    # trial AD: every row rejected, and the page still offered 正式导入…
+    partial_id = panel.get_attribute("data-id") or ""
+    _choose_and_upload(page, _cases_csv(tmp_path, "全是外镇.csv", [(numbers[2], elsewhere)], when))
+    expect(panel).not_to_have_attribute("data-id", partial_id)
+    expect(badge).to_have_text("试运行：有退回的行", timeout=RUN_TIMEOUT)
+    expect(panel.locator(".im-run")).to_have_text("重新导入…")  # to fix and run again
     page.assert_clean(origin)
 
 
@@ -798,22 +811,4 @@ def test_a_dry_run_s_row_at_1366_and_1440_px_and_the_county_commander_follows_it
     expect(page.locator("#im-supervised-output")).to_contain_text(path.name)
     expect(page.locator("#im-supervised-title")).to_contain_text(username)
     page.screenshot_step("supervised")
-    page.assert_clean(demo.origin)
-
-
-@pytest.mark.browser
-def test_a_dry_run_that_rejected_every_row_offers_no_real_import(
-    page: RecordedPage, console_demo: ConsoleDemo, tmp_path: Path
-) -> None:
-    """Trial AD: every row rejected, and the page still offered 正式导入…"""
-    demo = console_demo
-    username, township = _dispatcher(demo)
-    _, elsewhere = _villages(demo, township)
-    number = f"WEB-{uuid.uuid4().hex[:10]}"
-    path = _cases_csv(tmp_path, "全是外镇.csv", [(number, elsewhere)], _call_time(demo))
-    _open_imports(page, demo, username)
-    _choose_and_upload(page, path)
-    panel = page.locator("#im-job")
-    expect(panel.locator("#im-job-state")).to_have_text("试运行：有退回的行", timeout=RUN_TIMEOUT)
-    expect(panel.locator(".im-run")).to_have_text("重新导入…")  # to fix and run again
     page.assert_clean(demo.origin)
