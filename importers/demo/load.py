@@ -9,6 +9,7 @@ foreign keys can be written in the same pass.
 from __future__ import annotations
 
 import json
+import struct
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -54,8 +55,23 @@ def _ewkb(geom: BaseGeometry) -> str:
     return str(shapely.to_wkb(shapely.set_srid(geom, SRID), hex=True, include_srid=True))
 
 
+_POINT_HEADER = struct.pack("<BII", 1, 0x20000001, SRID)
+"""EWKB of a point with its SRID: little-endian, type 1 with the SRID flag, then the SRID."""
+
+
 def _point(xy: tuple[float, float] | None) -> str | None:
-    return None if xy is None else _ewkb(shapely.Point(xy))
+    """Return the hex EWKB of a point as :func:`_ewkb` writes it, packed directly.
+
+    A shapely point made per row cost the full 华宁县's load about 2 s of CPU.
+
+    >>> _point((102.93, 24.19)) == _ewkb(shapely.Point(102.93, 24.19))
+    True
+    >>> _point(None) is None
+    True
+    """
+    if xy is None:
+        return None
+    return (_POINT_HEADER + struct.pack("<dd", xy[0], xy[1])).hex().upper()
 
 
 def load_demo(
