@@ -714,23 +714,36 @@ def test_a_dry_run_that_would_retire_cameras_says_so_and_names_its_files(
 
 
 @pytest.mark.browser
-def test_a_mapping_file_goes_with_the_upload(
+@pytest.mark.browser_viewport(1366, 768)
+def test_a_dry_run_with_a_mapping_its_row_at_1366_and_1440_px_and_the_commander_follows_it(
     page: RecordedPage, console_demo: ConsoleDemo, tmp_path: Path
 ) -> None:
-    """A file whose type column has a header of its own is read with the 列对照文件 (F4)."""
+    """One dispatcher's dry run with a 列对照文件, its row at two widths, in the commander's list.
+
+    F4: a file whose type column has a header of its own is read with the 列对照文件 that goes
+    with the upload. Trial AD at 1366 px: file names wrapped a character a line, the row's
+    重新导入 under the panel. Trial AR m4 at 1440 px: 2026-12- / 06 / 13:18:48 on three lines,
+    事件（案 / 件） on two. Trial U F15: 督导 — the dispatcher's import in the county commander's
+    read-only list. (Four tests once, each with its login, its upload and its child process.)
+    """
     demo = console_demo
-    username, number, path = _one_case_file(demo, tmp_path, "自有表头工单.csv")
+    username, township = _dispatcher(demo)
+    village, _ = _villages(demo, township)
+    number = f"WEB-{uuid.uuid4().hex[:10]}"
+    name = f"宁州街道2026年11月12345热线工单导出（含已办结工单）{uuid.uuid4().hex[:6]}.csv"
+    path = _cases_csv(tmp_path, name, [(number, village)], _call_time(demo))
     path.write_text(path.read_text(encoding="utf-8-sig").replace("事件类型", "本所分类"), "utf-8")
     mapping = tmp_path / "列对照.json"
     mapping.write_text('{"事件类型": "本所分类"}', encoding="utf-8")
-
     _open_imports(page, demo, username)
     expect(page.locator("#im-mapping-field")).to_be_visible()
     assert page.latin_words("#im-mapping-field", allowed=("TOML", "JSON")) == []
     page.select_option("#im-kind", label="事件（案件）")
     page.set_input_files("#im-file", str(path))
+    expect(page.locator("#im-file-name")).to_contain_text(path.name)
     page.set_input_files("#im-mapping", str(mapping))
     expect(page.locator("#im-mapping-name")).to_contain_text("列对照.json")
+    expect(page.locator("#im-dry-run")).to_be_checked()
     page.click("#im-submit")
     panel = page.locator("#im-job")
     expect(panel.locator("#im-job-state")).to_have_text("试运行通过", timeout=RUN_TIMEOUT)
@@ -739,31 +752,6 @@ def test_a_mapping_file_goes_with_the_upload(
         "未选择（可不选）"
     )  # not kept for the next
     page.screenshot_step("mapping")
-    page.assert_clean(demo.origin)
-
-
-@pytest.mark.browser
-@pytest.mark.browser_viewport(1366, 768)
-def test_a_dry_run_s_row_at_1366_and_1440_px_and_the_county_commander_follows_it(
-    page: RecordedPage, console_demo: ConsoleDemo, tmp_path: Path
-) -> None:
-    """One dispatcher's dry run, its row read at two widths, then in the commander's list.
-
-    Trial AD at 1366 px: file names wrapped a character a line, the row's 重新导入 under the
-    panel. Trial AR m4 at 1440 px: 2026-12- / 06 / 13:18:48 on three lines, 事件（案 / 件） on
-    two. Trial U F15: 督导 — the dispatcher's import in the county commander's read-only list.
-    (Three tests once, each with its login, its upload and its child process.)
-    """
-    demo = console_demo
-    username, township = _dispatcher(demo)
-    village, _ = _villages(demo, township)
-    number = f"WEB-{uuid.uuid4().hex[:10]}"
-    name = f"宁州街道2026年11月12345热线工单导出（含已办结工单）{uuid.uuid4().hex[:6]}.csv"
-    path = _cases_csv(tmp_path, name, [(number, village)], _call_time(demo))
-    _open_imports(page, demo, username)
-    _choose_and_upload(page, path)
-    panel = page.locator("#im-job")
-    expect(panel.locator("#im-job-state")).to_have_text("试运行通过", timeout=RUN_TIMEOUT)
     expect(page.locator("#im-supervised")).to_be_hidden()  # a dispatcher supervises nobody
     row = page.locator(f"#im-jobs tbody tr[data-id='{panel.get_attribute('data-id')}']")
     expect(row.locator(".im-run")).to_have_text("正式导入…")
