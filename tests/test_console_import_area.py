@@ -67,9 +67,12 @@ def _choose_area(page: RecordedPage, names: list[str]) -> None:
 
 
 @pytest.mark.browser
-def test_a_county_clerk_confines_an_import_to_a_township_by_name(
+def test_a_county_clerk_confines_an_import_to_a_township_by_name_then_withdraws_grids(
     page: RecordedPage, console_demo: ConsoleDemo, tmp_path: Path
 ) -> None:
+    """Rows outside the township chosen are refused; then withdrawing most of a village's grids
+    asks again with the number (:func:`_withdrawing_most_of_the_area_asks_again_with_the_number`).
+    """
     demo = console_demo
     username = _county_commander(demo)
     villages = demo.data.territory.villages
@@ -96,20 +99,21 @@ def test_a_county_clerk_confines_an_import_to_a_township_by_name(
     expect(panel.locator("#im-job-counts")).to_contain_text("退回 1")
     expect(panel.locator("#im-job-facts")).to_contain_text(f"导入范围 {town_name}（{township}）")
     page.screenshot_step("area-dry-run")
+    _withdrawing_most_of_the_area_asks_again_with_the_number(page, demo, tmp_path)
 
 
-@pytest.mark.browser
-def test_withdrawing_most_of_the_area_asks_again_with_the_number(
-    page: RecordedPage, console_demo: ConsoleDemo, tmp_path: Path
+def _withdrawing_most_of_the_area_asks_again_with_the_number(
+    page: RecordedPage, demo: ConsoleDemo, tmp_path: Path
 ) -> None:
-    demo = console_demo
+    """The county commander, on the page of the test above: a grids file of one grid.
+
+    A test of its own once, with its login and page load.
+    """
     village, township, count, row = _village_with_grids(demo)
     names = _names(demo, [village, township])
     path = tmp_path / "一个网格.csv"
     with path.open("w", encoding="utf-8-sig", newline="") as handle:
         csv.writer(handle).writerows([GRID_HEADERS, row])
-    login(page, demo.origin, _county_commander(demo), next_path="/imports")
-    page.wait_for_url(f"{demo.origin}/imports")
     page.select_option("#im-kind", label="网格")
     _choose_area(page, [names[township], names[village]])
     page.check("#im-complete")
