@@ -86,6 +86,11 @@ def test_rows_outside_the_chosen_area_are_refused_and_the_area_is_said(
     )
     assert again.status_code == 202, again.text
     assert again.json()["options"]["within"] == TOWN_A1
+    # what it would print is the run above's: cancelled, its child is not left to run it through
+    cancel = served.client.post(
+        f"/api/imports/{again.json()['id']}/cancel", headers=served.headers("cmd_a")
+    )
+    assert cancel.status_code == 200, cancel.text
     console._ended(served, "cmd_a", again.json()["id"])
     outside = console._submit(served, "disp_a1", "工单.csv", content, within=COUNTY_A)
     assert outside.status_code == 403, outside.text
