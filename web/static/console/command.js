@@ -1705,6 +1705,37 @@
   }
 
   /**
+   * 查找's camera or case (map_search.js, trial BB M7), the map centred on it already: its layer
+   * turned on, and its marker's popup opened once the layer's points there are drawn (openFound,
+   * also from loadFeatures); the search's own popup where the layer does not draw it (a case
+   * outside 案件范围). Left to map_search.js where this account reads the layer as counts only.
+   */
+  function showFound(e) {
+    const item = e.detail.item;
+    const collection = { camera: "video_points", case: "cases" }[item.kind];
+    const entry = Object.values(st.layers).find((x) => x.def.collection === collection);
+    if (!entry || item.lon === null || !mayFeatures(entry.def)) return;
+    e.preventDefault();
+    st.found = { entry: entry, id: item.id, popup: e.detail.popup };
+    if (!entry.visible) {
+      entry.visible = true;
+      renderSwitcher();
+    }
+    updateLayer(entry);
+    if (entry.mode === "features" && entry.loadedBounds && entry.loadedBounds.contains(map.getBounds())) openFound(entry);
+  }
+
+  /** The popup of the point 查找 picked (showFound), once its layer's points are drawn. */
+  function openFound(entry) {
+    const found = st.found;
+    if (!found || found.entry !== entry) return;
+    st.found = null;
+    const marker = entry.markers[found.id];
+    if (marker) entry.cluster.zoomToShowLayer(marker, () => marker.openPopup());
+    else found.popup();
+  }
+
+  /**
    * Outline the cell located (it flashes, then stays outlined until another is located): among
    * hexagons of the same colour, the operator sees which one the alert is about. Drawn in a pane
    * of its own that takes no mouse event, so the cells under it keep their popups.
@@ -2370,6 +2401,7 @@
       return m;
     });
     entry.cluster.addLayers(markers);
+    openFound(entry); // the point 查找 picked, if it is this layer's
     if (def.collection === "video_points" && map.getZoom() >= 14) {
       fc.features.forEach(function (f) {
         const p = f.properties;
@@ -3288,6 +3320,8 @@
     setupBriefMonth();
     setupCellCases();
     setupPages();
+    const search = document.getElementById("zz-map-search"); // 查找 (map_search.js, trial BB M7)
+    if (search) search.addEventListener("zz-search-shown", showFound);
     map.on("movestart", function () {
       if (!st.fitting) st.fitted = false; // moved by hand, or to a located cell or person
     });
