@@ -60,7 +60,7 @@ from layers.errors import (
 )
 from layers.model import Grid, Jurisdiction, Level, Role, User, Worker, WorkerStatus
 from layers.model.accounts import EndedSession, UnknownLoginName
-from layers.settings import env_int
+from layers.settings import Argon2Cost, env_int
 
 USERNAME = re.compile(r"^[A-Za-z0-9_.\-\u4e00-\u9fff]{2,50}$")
 """User names: 2–50 letters, digits, ``_ . -`` or CJK ideographs."""
@@ -616,14 +616,37 @@ class LoginThrottle:
 
 @lru_cache(maxsize=1)
 def password_hasher() -> PasswordHash:
-    """Return the platform's password hasher (argon2id, pwdlib's recommended parameters).
+    """Return the platform's password hasher (argon2id, at the cost of ``$ZONGZHI_ARGON2``).
+
+    Unset, the cost is pwdlib's recommended one (:class:`layers.settings.Argon2Cost`); the
+    variable is read once per process. A login whose hash has another cost is rehashed at this
+    one (:func:`authenticate`).
 
     Returns
     -------
     pwdlib.PasswordHash
         The hasher.
     """
-    return PasswordHash((Argon2Hasher(),))
+    return argon2_hasher(Argon2Cost.from_env())
+
+
+def argon2_hasher(cost: Argon2Cost) -> PasswordHash:
+    """Return the argon2id hasher of ``cost`` (verification reads the cost from the hash).
+
+    Parameters
+    ----------
+    cost : layers.settings.Argon2Cost
+        Memory, passes and lanes.
+
+    Returns
+    -------
+    pwdlib.PasswordHash
+        The hasher.
+    """
+    hasher = Argon2Hasher(
+        time_cost=cost.time_cost, memory_cost=cost.memory_kib, parallelism=cost.parallelism
+    )
+    return PasswordHash((hasher,))
 
 
 def handover_hasher() -> PasswordHash:

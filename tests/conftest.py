@@ -21,8 +21,17 @@ from sqlalchemy.orm import Session
 from layers import migrate
 from layers.database import DatabaseUrls, apply_scope, make_engine
 from layers.embedded import APP_ROLE, OWNER_ROLE, EmbeddedCluster
+from layers.settings import ARGON2_VARIABLE
 
 pytest_plugins = ["tests.browser", "tests.api_fixtures", "tests.console_fixtures"]
+
+LIGHTEST_ARGON2 = "m=8,t=1,p=1"
+"""The lightest argon2id cost argon2 accepts: the suite's, as Django's docs advise a fast hasher
+in tests. At the product's cost each login and each account a test makes spent about 0.17 s of
+CPU on its hash (the suite: minutes). Set here, before any hash, for this process and the
+commands it starts; ``ZONGZHI_ARGON2`` set already is kept (a run at the product's cost).
+``tests/test_argon2_cost.py`` checks the product's default cost and the rehash at login."""
+os.environ.setdefault(ARGON2_VARIABLE, LIGHTEST_ARGON2)
 
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 

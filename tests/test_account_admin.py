@@ -460,8 +460,9 @@ def test_the_grid_workers_of_a_township_get_their_accounts_at_once(
     with database.owner.connect() as conn:
         made = conn.execute(
             text(
-                "SELECT u.username, u.role, u.scope_code, u.worker_id, u.must_change_password"
-                " FROM users u WHERE u.worker_id = ANY(:ids) AND u.username <> :kept"
+                "SELECT u.username, u.role, u.scope_code, u.worker_id, u.must_change_password,"
+                " u.password_hash FROM users u WHERE u.worker_id = ANY(:ids)"
+                " AND u.username <> :kept"
                 " ORDER BY u.username"
             ),
             {"ids": list(ids.values()), "kept": PREFIX + "has_one"},
@@ -482,6 +483,16 @@ def test_the_grid_workers_of_a_township_get_their_accounts_at_once(
         ("PK-004", "grid_worker", True),
         ("PK-007", "grid_worker", True),
     ]
+    # hashed at the handover's cost; 批甲's login rehashed his at the platform's configured one
+    handover = "$argon2id$v=19$m=19456,t=2,p=1$"
+    assert [m.username for m in made if m.password_hash.startswith(handover)] == [
+        "13912340009",
+        "PK-002",
+        "PK-004",
+        "PK-007",
+    ]
+    his = next(m.password_hash for m in made if m.username == login)
+    assert accounts.password_hasher().verify_and_update(password, his) == (True, None)
     by_worker = {m.worker_id: m.scope_code for m in made}
     villages = {**{n: area for n, area, *_ in staff}, "批壬": one}  # his grid's, not the township
     assert by_worker == {ids[n]: villages[n] for n in logins}
