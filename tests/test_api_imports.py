@@ -418,42 +418,6 @@ def test_who_may_import_what(served: Served) -> None:
     assert {k["kind"] for k in every["kinds"]} == set(KINDS)  # the command's kinds, all of them
 
 
-def test_a_roster_without_status_is_imported_on_duty_with_the_workers_box(
-    served: Served,
-) -> None:
-    """Trial AV M3: the page's box is ``--set 状态=在岗``, and the advice of a dry run names it."""
-    kinds = served.client.get("/api/imports/kinds", headers=served.headers("disp_a1")).json()
-    assert [k["kind"] for k in kinds["kinds"] if k["on_duty"]] == ["workers"]
-    phones = [f"139{secrets.randbelow(10**8):08d}" for _ in range(2)]
-    roster = "姓名,手机号,所属网格\n" + "".join(
-        f"{name},{phone},{VILLAGES[0]}00{n + 1}\n"
-        for n, (name, phone) in enumerate(zip(("付晓岚", "宁海波"), phones, strict=True))
-    )
-    response = _submit(served, "disp_a1", "网格员.csv", roster.encode(), kind="workers")
-    assert response.status_code == 202, response.text
-    dry = _ended(served, "disp_a1", response.json()["id"])
-    assert dry["outcome"] == "dry_ok" and dry["options"]["on_duty"] is False
-    said = _plain(dry["output_html"])
-    assert "2 名新网格员未填在岗状态，记为离岗（不派单）" in said
-    assert "或勾选“本文件的网格员都记为在岗”" in said and "--set" not in said
-
-    body = {"on_duty": True}
-    response = served.client.post(
-        f"/api/imports/{dry['id']}/run", headers=served.headers("disp_a1"), json=body
-    )
-    assert response.status_code == 202, response.text
-    real = _ended(served, "disp_a1", response.json()["id"])
-    assert (real["outcome"], real["options"]["on_duty"]) == ("done", True)
-    said = _plain(real["output_html"])
-    assert "勾选了“本文件的网格员都记为在岗”" in said and "未填在岗状态" not in said
-    with served.owner.connect() as conn:
-        apply_scope(conn, None)
-        statuses = conn.execute(
-            text("SELECT phone, status FROM workers WHERE phone = ANY(:p)"), {"p": phones}
-        ).all()
-    assert sorted(statuses) == sorted((phone, "on_duty") for phone in phones)
-
-
 def test_a_job_is_its_submitters_only(served: Served) -> None:
     owner = served.world.users["disp_a1"]
     with Session(served.owner) as session, session.begin():

@@ -4,6 +4,10 @@ A county's first roster rarely has a 状态 column: its new workers were recorde
 dispatched), and the page told the clerk to add a column 状态 and fill 在岗 in every row, having
 no way to give ``--set``. The 网格员 kind now has the box 本文件的网格员都记为在岗, which the job
 passes to the command as ``--set 状态=在岗``; the dry run's advice names the box.
+
+The API's side of it (the kinds that offer the box, each job's ``on_duty`` option and outcome) is
+checked here too, on the page's login: it was a test of its own in ``tests/test_api_imports.py``
+with its own dry run and import of the same roster.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ from __future__ import annotations
 import csv
 import secrets
 from pathlib import Path
+from typing import Any
 
 import pytest
 from playwright.sync_api import expect
@@ -42,6 +47,12 @@ def _statuses(demo: ConsoleDemo, phones: list[str]) -> list[str]:
         return sorted(str(status) for status in rows)
 
 
+def _job(page: RecordedPage, job_id: str | None) -> Any:
+    """The job as ``GET /api/imports/{id}`` gives it to the page's login."""
+    assert job_id
+    return page.evaluate("(id) => fetch('/api/imports/' + id).then((r) => r.json())", job_id)
+
+
 @pytest.mark.browser
 def test_a_dispatcher_imports_a_roster_on_duty_with_the_workers_box(
     page: RecordedPage, console_demo: ConsoleDemo, tmp_path: Path
@@ -54,6 +65,8 @@ def test_a_dispatcher_imports_a_roster_on_duty_with_the_workers_box(
 
     login(page, demo.origin, row.username, next_path="/imports")
     page.wait_for_url(f"{demo.origin}/imports")
+    kinds = page.evaluate("fetch('/api/imports/kinds').then((r) => r.json())")
+    assert [k["kind"] for k in kinds["kinds"] if k["on_duty"]] == ["workers"]  # a roster's only
     box, field = page.locator("#im-on-duty"), page.locator("#im-on-duty-field")
     page.select_option("#im-kind", label="事件（案件）")
     expect(field).to_be_hidden()  # a roster's box only
@@ -74,6 +87,8 @@ def test_a_dispatcher_imports_a_roster_on_duty_with_the_workers_box(
     )
     expect(output).not_to_contain_text("--set")
     expect(output).not_to_contain_text("每行都填")
+    dry = _job(page, panel.get_attribute("data-id"))
+    assert (dry["outcome"], dry["options"]["on_duty"]) == ("dry_ok", False)
     page.screenshot_step("1-advice")
 
     # 正式导入… with the box ticked: the workers are recorded 在岗
@@ -85,6 +100,8 @@ def test_a_dispatcher_imports_a_roster_on_duty_with_the_workers_box(
     expect(panel.locator("#im-job-state")).to_have_text("已导入", timeout=RUN_TIMEOUT)
     expect(output).to_contain_text(f"勾选了“{ON_DUTY}”")
     expect(output).not_to_contain_text("未填在岗状态")
+    real = _job(page, panel.get_attribute("data-id"))
+    assert (real["outcome"], real["options"]["on_duty"]) == ("done", True)
     assert _statuses(demo, phones) == ["on_duty", "on_duty"]
     page.screenshot_step("2-on-duty")
     page.assert_clean(demo.origin)
