@@ -220,7 +220,7 @@ def search(
         "starts": words(typed)[0].removeprefix("%") if " " not in typed else "",
         "digits": digits,
         "clo": typed,
-        "chi": typed[:-1] + chr(ord(typed[-1]) + 1),
+        "chi": typed[:-1] + chr(ord(typed[-1]) + 1) if digits else typed,  # digits: a range
         "limit": limit,
         "tol_parts": OUTLINE_POINTS,
     }

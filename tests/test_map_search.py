@@ -130,3 +130,5 @@ def test_roles_refused_or_limited_and_short_text(
     assert kinds == {"unit", "grid", "camera"}
     short = api_client.get("/api/search", params={"q": "测"}, headers=auth_headers("cmd_a"))
     assert short.status_code == 422
+    # the last code point there is: no code range is made of it (it is no digit)
+    assert _search(api_client, auth_headers("cmd_a"), "测\U0010ffff")["results"] == []
