@@ -609,6 +609,7 @@
       li.innerHTML =
         (live ? "◉ " : dark ? "◌ " : "○ ") + "<strong>" + zz.esc(cam.name) + "</strong>" +
         ' <span class="text-muted">' + fmtDistance(cam.distance_m) + " · " +
+        (cam.other_unit ? zz.esc(cam.other_unit) + "的点位 · " : "") + // another unit's (trial BB M5)
         zz.esc(zz.label("ptz_type", cam.ptz_type)) + " · " +
         (live ? "可见 · 在线" : dark
           ? "离线（可见范围内）" + (cam.last_heartbeat ? " · 最后在线 " + zz.esc(zz.fmtTime(cam.last_heartbeat)) : "")

@@ -879,6 +879,8 @@
       li.innerHTML =
         (live ? "◉ " : dark ? "◌ " : "○ ") + zz.esc(cam.name) +
         ' <span class="text-muted fw-normal">' + fmtDistance(cam.distance_m) + " · " +
+        // another unit's camera near the case (trial BB M5): 「宁州街道的点位」
+        (cam.other_unit ? zz.esc(cam.other_unit) + "的点位 · " : "") +
         zz.esc(zz.label("ptz_type", cam.ptz_type)) + " · " +
         (cam.azimuth_source === "direction" ? "朝向按监视方位 · " : "") +
         (dark
