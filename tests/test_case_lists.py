@@ -142,6 +142,54 @@ def test_lists_keep_to_the_scope(
     assert api_client.get("/api/cases", params={"q": "漏水"}, headers=analyst).status_code == 403
 
 
+def test_stages_reads_the_desks_lists_in_one_request_as_each_list_reads(
+    api_client: TestClient, auth_headers: Headers, seeded: Seeded
+) -> None:
+    """GET /api/cases/stages: the 调度台's eight lists, each as GET /api/cases?stage= gives it."""
+    desk = [s.value for s in case_lists.Stage if s is not case_lists.Stage.MINE]
+    for who, code in (("disp_a1", TOWN_A1), ("cmd_a", COUNTY_A)):
+        headers = auth_headers(who)
+        params = {"code": code, "limit": "300", "stage": desk}
+        response = api_client.get("/api/cases/stages", params=params, headers=headers)
+        assert response.status_code == 200, response.text
+        lists = response.json()
+        assert list(lists) == desk
+        for stage in desk:
+            one = api_client.get(
+                "/api/cases", params={"code": code, "stage": stage, "limit": "300"}, headers=headers
+            )
+            assert one.status_code == 200, one.text
+            assert [c["id"] for c in lists[stage]] == [c["id"] for c in one.json()], (who, stage)
+            ours = set(seeded.ids.values())
+            assert [c for c in lists[stage] if c["id"] in ours] == [
+                c for c in one.json() if c["id"] in ours
+            ], (who, stage)
+    closing = api_client.get(
+        "/api/cases/stages",
+        params={"code": TOWN_A1, "stage": ["queue", "closing"]},
+        headers=auth_headers("disp_a1"),
+    ).json()
+    assert _mine(seeded, [c["id"] for c in closing["closing"]]) == {
+        "resolved",
+        "evaluated",
+        "visited",
+    }
+    assert _mine(seeded, [c["id"] for c in closing["queue"]]) == {"waiting"}
+    # another township's lists are not found from here (the desk shows its refusal card)
+    refused = api_client.get(
+        "/api/cases/stages",
+        params={"code": TOWN_A1, "stage": ["queue", "closing"]},
+        headers=auth_headers("disp_b1"),
+    )
+    assert refused.status_code == 404
+    assert (
+        api_client.get(
+            "/api/cases/stages", params={"stage": "nothing"}, headers=auth_headers("disp_a1")
+        ).status_code
+        == 422
+    )
+
+
 def test_search_finds_any_case_by_code_work_order_or_title_words(
     api_client: TestClient, auth_headers: Headers, seeded: Seeded
 ) -> None:
