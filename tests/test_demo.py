@@ -498,8 +498,10 @@ def test_demo_command_loads_analyses_and_leaves_alerts(tmp_path: Path) -> None:
         # run for real (no ZONGZHI_ARGON2), the demo hashes at the product's cost, not the suite's
         assert demo_hash.startswith("$argon2id$v=19$m=65536,t=3,p=4$"), demo_hash
         # The centre now holds 华宁县: another county is refused, before anything is generated.
+        # Nor is the generator loaded for it (-X importtime lists the modules imported).
+        refused = ["demo", "--no-serve", "--county", "620702"]
         other = subprocess.run(
-            [zongzhi, "demo", "--no-serve", "--county", "620702"],
+            [sys.executable, "-X", "importtime", zongzhi, *refused],
             env=env,
             capture_output=True,
             text=True,
@@ -509,5 +511,12 @@ def test_demo_command_loads_analyses_and_leaves_alerts(tmp_path: Path) -> None:
         assert other.returncode == 2
         assert "库中已有华宁县（530424）的演示数据" in other.stderr
         assert "不再载入甘州区（620702）" in other.stderr
+        loaded = {
+            line.rsplit("|", 1)[1].strip()
+            for line in other.stderr.splitlines()
+            if line.startswith("import time:") and "|" in line
+        }
+        assert "importers.divisions" in loaded  # the measure works: the refusal reads it
+        assert loaded.isdisjoint({"importers.demo.dataset", "importers.demo.load"}), loaded
     finally:
         subprocess.run([zongzhi, "db", "stop"], env=env, capture_output=True, check=False)

@@ -11,7 +11,12 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from importers.demo.plan import DEFAULT_COUNTY, DEFAULT_SEED, DEMO_PASSWORD
+from importers.demo.plan import (
+    DEFAULT_COUNTY,
+    DEFAULT_SEED,
+    DEMO_PASSWORD,
+    REAL_NAME_DERIVED_SOURCE,
+)
 
 HELP = (
     "载入演示县（真实边界，虚构的人员、案事件与视频点位），再启动控制台。\n\n"
@@ -63,11 +68,8 @@ def demo(
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
     from sqlalchemy.orm import Session
 
-    from importers.demo.dataset import generate
-    from importers.demo.load import load_demo
     from layers import migrate
     from layers.database import apply_scope, gather_statistics, make_engine, resolve_urls
-    from layers.secrets import platform_keys
     from layers.settings import Settings
 
     console = Console()
@@ -85,6 +87,11 @@ def demo(
             with Session(engine) as session, session.begin():
                 apply_scope(session, None)
                 code = county_to_load(session, county)
+            # the generator and the loader only now: a refused county is told without them
+            from importers.demo.dataset import generate
+            from importers.demo.load import load_demo
+            from layers.secrets import platform_keys
+
             progress.update(task, description=f"生成演示数据 {code}")
             data = generate(code, seed=seed, now=now, factor=scale)
             keys = platform_keys(settings)
@@ -147,7 +154,6 @@ def county_to_load(session: Session, asked: str | None) -> str:
         If the code is not a county of the division list, or the database holds another demo
         county (or several, and none was named).
     """
-    from importers.demo.territory import REAL_NAME_DERIVED_SOURCE
     from layers.demo_store import counties_with_townships_from
 
     on_file = counties_with_townships_from(session, REAL_NAME_DERIVED_SOURCE)

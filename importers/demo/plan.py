@@ -12,6 +12,11 @@ DEFAULT_TOWNSHIPS = 5
 DEFAULT_SEED = 20260101
 #: Password of every demo login (MLPS level-3 style: 8+ characters, 4 classes).
 DEMO_PASSWORD = "Demo@2026"
+#: Source of the demo's townships (their real names and codes): how a centre's demo county is
+#: found (:func:`importers.demo.cli.county_to_load`) without loading the generator.
+REAL_NAME_DERIVED_SOURCE = (
+    "name and code: stats.gov.cn division list; boundary: zongzhi demo, derived inside the county"
+)
 
 
 @dataclass(frozen=True)

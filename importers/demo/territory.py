@@ -20,14 +20,11 @@ from shapely.geometry.base import BaseGeometry
 
 from importers.demo.geometry import as_multipolygon, as_polygon, subdivide
 from importers.demo.names import village_names
-from importers.demo.plan import DemoScale
+from importers.demo.plan import REAL_NAME_DERIVED_SOURCE, DemoScale
 from importers.divisions import ancestry, children, read_boundary
 from importers.official import source_name
 
 DERIVED_SOURCE = "zongzhi demo: derived (Voronoi of k-means seeds clipped to the county), synthetic"
-REAL_NAME_DERIVED_SOURCE = (
-    "name and code: stats.gov.cn division list; boundary: zongzhi demo, derived inside the county"
-)
 
 
 @dataclass(frozen=True)
