@@ -359,7 +359,11 @@ _OPINION_SUBCATS = {
 def _choice(rng: np.random.Generator, weights: dict[str, float], size: int) -> list[str]:
     keys = list(weights)
     p = np.array([weights[k] for k in keys])
-    return [keys[int(i)] for i in rng.choice(len(keys), size=size, p=p / p.sum())]
+    # the draw of rng.choice(len(keys), size=size, p=p / p.sum()), the same numbers taken from
+    # rng, without its checks of p (about 30 µs a call, once per case)
+    cdf = (p / p.sum()).cumsum()
+    cdf /= cdf[-1]
+    return [keys[int(i)] for i in cdf.searchsorted(rng.random(size), side="right")]
 
 
 def _times(
