@@ -163,7 +163,10 @@ class DivisionCode:
     def level(self) -> int:
         """Level 1..5 = province, city, county, township, village."""
         parts = (self.province, self.city, self.county, self.township, self.village)
-        return max(i + 1 for i, part in enumerate(parts) if int(part) != 0)
+        for level in range(5, 0, -1):  # the deepest part that is not all zeros
+            if int(parts[level - 1]) != 0:
+                return level
+        raise ValueError(f"division code {self.code} has no non-zero part")
 
     @property
     def level_name(self) -> str:
@@ -178,9 +181,10 @@ class DivisionCode:
     @property
     def parent(self) -> str | None:
         """The code of the enclosing division, or None for a province."""
-        if self.level == 1:
+        level = self.level
+        if level == 1:
             return None
-        keep = _PREFIX_LENGTHS[self.level - 2]
+        keep = _PREFIX_LENGTHS[level - 2]
         return self.code[:keep].ljust(12, "0")
 
 
