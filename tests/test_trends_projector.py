@@ -46,9 +46,15 @@ def _query(page: RecordedPage) -> dict[str, str]:
 
 @pytest.mark.browser
 @pytest.mark.browser_viewport(1280, 720)
-def test_the_trends_page_keeps_its_view_in_its_address_and_leaves_the_map_free(
-    page: RecordedPage, console_demo: ConsoleDemo
+def test_the_trends_page_keeps_its_view_in_its_address_and_its_report_fits_a_projector(
+    page: RecordedPage, console_demo: ConsoleDemo, tmp_path: Path
 ) -> None:
+    """The page leaves the map free and keeps its view in its address; then, on the same
+    login, its report fits a projector and prints without map controls.
+
+    (The report was a test of its own that logged the analyst in and loaded the county's page
+    only to read report.html with that login.)
+    """
     origin, county = open_trends_as_analyst(page, console_demo)
     # m6: the tools fold to their title at 1280×720; with the legend they cover far less of the map
     tools = page.locator("#trend-tools")
@@ -108,13 +114,7 @@ def test_the_trends_page_keeps_its_view_in_its_address_and_leaves_the_map_free(
     page.screenshot_step("trends-1280x720")
     page.assert_clean(origin)
 
-
-@pytest.mark.browser
-@pytest.mark.browser_viewport(1280, 720)
-def test_the_report_fits_a_projector_and_prints_without_map_controls(
-    page: RecordedPage, console_demo: ConsoleDemo, tmp_path: Path
-) -> None:
-    origin, county = open_trends_as_analyst(page, console_demo)
+    # The report fits a projector and prints without map controls.
     answer = page.request.get(
         f"{origin}/api/trends/{county}/report.html?granularity=quarter&months=6"
     )
