@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import functools
 import os
 import re
 import subprocess
 import sys
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -56,20 +54,6 @@ SMALL = DemoScale(
 
 def _count(db: Session, sql: str) -> int:
     return int(db.execute(text(sql)).scalar_one())
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _hash_each_password_once() -> Iterator[None]:
-    """The demo's logins share one password: argon2 hashes it once per module, not per account.
-
-    Each load makes 26 accounts through :func:`layers.accounts.create_user`, each hashing
-    :data:`DEMO_PASSWORD` at the product's full cost (about 130 ms): 150 hashes over this
-    module, a fifth of its CPU. The hash kept is a real one of the same password at the same
-    cost; only its salt is shared by the accounts these tests load (they log none in).
-    """
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(accounts, "hash_password", functools.cache(accounts.hash_password))
-        yield
 
 
 @pytest.fixture(scope="module")
