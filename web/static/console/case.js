@@ -588,7 +588,7 @@
       li.className = "text-muted";
       li.textContent = body.cameras.length
         ? "没有摄像头覆盖该位置" + (body.seeing ? "：可见该位置的摄像头均离线" : "") + "；以下为最近的视频点位。"
-        : "辖区内没有在用的视频点位。";
+        : "没有在用的视频点位。";
       list.appendChild(li);
     }
     body.cameras.forEach(function (cam) {

@@ -840,7 +840,7 @@
       li.textContent = body.cameras.length
         ? "没有摄像头覆盖该位置" + (body.seeing ? "：可见该位置的摄像头均离线" : "") +
           "；以下为最近的视频点位（含 " + body.radius_m + " 米以外的；离线的已注明）。"
-        : "辖区内没有在用的视频点位。";
+        : "没有在用的视频点位。";
       list.appendChild(li);
     }
     const shown = Math.max(CAMERAS_SHOWN, body.cameras.filter((cam) => cam.sees).length);
