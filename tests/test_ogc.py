@@ -88,6 +88,36 @@ def test_items_paging_with_next_links(
     assert len(set(seen)) == len(seen)
 
 
+def test_items_say_when_the_limit_cut_them(
+    api_client: TestClient, auth_headers: Headers, api_world: ApiWorld
+) -> None:
+    """``truncated`` as the command map's case points say it: the cap cut the workers (BC S3)."""
+    h = auth_headers("cmd_city")
+    every = len(api_world.in_scope("workers", CITY))
+    assert every > 3
+    cut = api_client.get("/ogc/collections/workers/items?limit=3", headers=h).json()
+    assert (cut["numberReturned"], cut["numberMatched"], cut["truncated"]) == (3, every, True)
+    assert any(link["rel"] == "next" for link in cut["links"])
+    last = api_client.get(
+        f"/ogc/collections/workers/items?limit=3&offset={every - 3}", headers=h
+    ).json()
+    assert (last["numberReturned"], last["truncated"]) == (3, False)
+    assert not any(link["rel"] == "next" for link in last["links"])
+    # the console's page of 2,000: every worker, nothing cut
+    whole = api_client.get("/ogc/collections/workers/items?limit=2000", headers=h).json()
+    assert (whole["numberReturned"], whole["numberMatched"], whole["truncated"]) == (
+        every,
+        every,
+        False,
+    )
+    # a box holding one village's workers, cut by a cap below them, and not by one above
+    box = "109.99,19.99,110.085,20.09"
+    boxed = api_client.get(f"/ogc/collections/workers/items?bbox={box}&limit=1", headers=h).json()
+    assert boxed["numberMatched"] >= 2 and boxed["truncated"] is True
+    wide = api_client.get(f"/ogc/collections/workers/items?bbox={box}&limit=50", headers=h).json()
+    assert wide["numberReturned"] == boxed["numberMatched"] and wide["truncated"] is False
+
+
 def test_limit_is_clamped_not_rejected(api_client: TestClient, auth_headers: Headers) -> None:
     big = api_client.get(
         "/ogc/collections/grids/items?limit=99999999999", headers=auth_headers("cmd_city")

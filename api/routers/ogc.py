@@ -198,6 +198,10 @@ def items(
 ) -> JSONText:
     """Return a page of features inside the user's scope, with ``next`` links.
 
+    ``truncated`` is true when features matching the filters follow this page (the ``next``
+    link's), as the command map's case points say it: a map that draws one page (the console
+    asks for 2,000 workers in view) tells the reader the page's cap cut the list (trial BC S3).
+
     ``numberMatched`` is counted once per scope and filters, then kept until the collection's
     tables change (:mod:`api.caches`): paging through a city's cases does not count them again
     for every page. The properties are the reader's (:meth:`layers.catalog.Collection.read_by`):
@@ -245,7 +249,10 @@ def items(
     if start > 0:
         prev_url = request.url.include_query_params(limit=size, offset=max(0, start - size))
         links.append(_link(str(prev_url), "prev", GEOJSON, "Previous page"))
-    return GeoJSONText(features.add_members(page.body, {"links": links}))
+    # as the command map's case points say it (GET /api/console/{code}/cases): the page's cap
+    # cut the features that match, so that a map drawing one page does not drop the rest silently
+    truncated = start + page.returned < page.matched
+    return GeoJSONText(features.add_members(page.body, {"truncated": truncated, "links": links}))
 
 
 ITEMS_PARAMETERS = ("bbox", "datetime", "limit", "offset", "f")
