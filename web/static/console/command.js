@@ -2383,12 +2383,19 @@
     const def = entry.def;
     const bounds = map.getBounds().pad(0.25);
     const token = (entry.token = (entry.token || 0) + 1);
+    // a read the next move superseded is cancelled, not left to fill the connections (the
+    // browser's 6 per host) with 2,000 points no one will draw (trial BC M5)
+    if (entry.reading) entry.reading.abort();
+    const reading = (entry.reading = new AbortController());
     let fc;
     try {
-      fc = await zz.api(featureUrl(def, bounds));
+      fc = await zz.api(featureUrl(def, bounds), { signal: reading.signal });
     } catch (error) {
+      if (reading.signal.aborted) return;
       zz.toast(def.title + "加载失败：" + zz.errorText(error), "danger");
       return;
+    } finally {
+      if (entry.reading === reading) entry.reading = null;
     }
     if (token !== entry.token || entry.mode !== "features") return;
     entry.loadedBounds = bounds;
@@ -2438,6 +2445,8 @@
   }
 
   function clearEntry(entry) {
+    if (entry.reading) entry.reading.abort(); // the layer's points are off: their read too
+    entry.reading = null;
     entry.group.clearLayers();
     entry.cluster = null;
     entry.cones = null;
