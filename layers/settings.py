@@ -50,6 +50,19 @@ def env_int(env: Mapping[str, str], name: str, default: int) -> int:
 
 ARGON2_VARIABLE = "ZONGZHI_ARGON2"
 """The environment variable of the argon2id hash's cost (:class:`Argon2Cost`)."""
+ARGON2_WEAK_VARIABLE = "ZONGZHI_ARGON2_WEAK_OK"
+"""Set to ``1`` where a cost under OWASP's minimum is meant (the test suite, a development
+machine): without it such a ``$ZONGZHI_ARGON2`` is refused (:meth:`Argon2Cost.from_env`)."""
+OWASP_MINIMUMS: tuple[tuple[int, int], ...] = (
+    (47104, 1),
+    (19456, 2),
+    (12288, 3),
+    (9216, 4),
+    (7168, 5),
+)
+"""OWASP's argon2id profiles (Password Storage Cheat Sheet), as (memory KiB, passes), one lane
+each: equally strong, trading memory for passes. A cost is strong enough when it has the memory
+and the passes of one of them (:meth:`Argon2Cost.meets_owasp`)."""
 
 
 @dataclass(frozen=True)
@@ -59,8 +72,10 @@ class Argon2Cost:
     The defaults are argon2-cffi's (pwdlib's) own, the second profile RFC 9106 recommends: a
     deployment leaves the variable unset. The test suite sets the lightest cost argon2 accepts
     (``m=8,t=1,p=1``), as Django's documentation advises a fast hasher in tests, since every
-    login of every test checks a hash. A hash records the cost it was made with, so one made
-    at another cost is still checked, and rehashed at this one on its next login.
+    login of every test checks a hash; it sets :data:`ARGON2_WEAK_VARIABLE` too, without which
+    a cost under OWASP's minimum is refused (:meth:`from_env`). A hash records the cost it was
+    made with, so one made at another cost is still checked, and rehashed at this one on its
+    next login.
 
     Attributes
     ----------
@@ -80,6 +95,12 @@ class Argon2Cost:
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Argon2Cost:
         """Read the cost from ``$ZONGZHI_ARGON2`` in ``environ`` (default: ``os.environ``).
 
+        A cost under OWASP's minimum (:meth:`meets_owasp`) is refused, in Chinese and English,
+        unless ``$ZONGZHI_ARGON2_WEAK_OK`` is ``1``: the suite's light cost, copied to a
+        server's environment, would leave its password hashes cheap to guess, and a warning in
+        a log nobody reads would let it be. The refusal comes when the settings are read, as
+        ``zongzhi serve`` starts, not at a login.
+
         Parameters
         ----------
         environ : mapping, optional
@@ -93,18 +114,52 @@ class Argon2Cost:
         Raises
         ------
         ValueError
-            The variable does not read as a cost (:meth:`parse`).
+            The variable does not read as a cost (:meth:`parse`), or reads as one under
+            OWASP's minimum without :data:`ARGON2_WEAK_VARIABLE`.
 
         Examples
         --------
         >>> Argon2Cost.from_env({}) == Argon2Cost()
         True
-        >>> Argon2Cost.from_env({"ZONGZHI_ARGON2": "m=8,t=1,p=1"}).memory_kib
+        >>> Argon2Cost.from_env({"ZONGZHI_ARGON2": "m=19456,t=2,p=1"}).memory_kib
+        19456
+        >>> weak = {"ZONGZHI_ARGON2": "m=8,t=1,p=1", "ZONGZHI_ARGON2_WEAK_OK": "1"}
+        >>> Argon2Cost.from_env(weak).memory_kib
         8
+        >>> Argon2Cost.from_env({"ZONGZHI_ARGON2": "m=8,t=1,p=1"})  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        ValueError: $ZONGZHI_ARGON2 的密码哈希强度低于 OWASP 最低要求...
         """
         env = os.environ if environ is None else environ
         text = env.get(ARGON2_VARIABLE)
-        return cls.parse(text) if text else cls()
+        cost = cls.parse(text) if text else cls()
+        if not cost.meets_owasp() and env.get(ARGON2_WEAK_VARIABLE, "") != "1":
+            raise ValueError(weak_cost_message(text or ""))
+        return cost
+
+    def meets_owasp(self) -> bool:
+        """Return whether the cost has the memory and passes of one of :data:`OWASP_MINIMUMS`.
+
+        Returns
+        -------
+        bool
+            At least as strong as an OWASP profile; lanes are not asked for (more lanes split
+            the same memory, argon2 itself holds ``m ≥ 8 × p``).
+
+        Examples
+        --------
+        >>> Argon2Cost().meets_owasp(), Argon2Cost(19456, 2, 1).meets_owasp()
+        (True, True)
+        >>> Argon2Cost(19455, 2, 1).meets_owasp(), Argon2Cost(47104, 1, 1).meets_owasp()
+        (False, True)
+        >>> Argon2Cost(65536, 1, 4).meets_owasp(), Argon2Cost(8, 1, 1).meets_owasp()
+        (True, False)
+        """
+        return any(
+            self.memory_kib >= memory and self.time_cost >= passes
+            for memory, passes in OWASP_MINIMUMS
+        )
 
     @classmethod
     def parse(cls, text: str) -> Argon2Cost:
@@ -148,6 +203,35 @@ class Argon2Cost:
         if cost.time_cost < 1 or cost.parallelism < 1 or cost.memory_kib < 8 * cost.parallelism:
             raise ValueError(f"{said}: argon2 needs t ≥ 1, p ≥ 1 and m ≥ 8 × p")
         return cost
+
+
+def weak_cost_message(text: str) -> str:
+    """Return why a ``$ZONGZHI_ARGON2`` under OWASP's minimum is refused (Chinese, then English).
+
+    Parameters
+    ----------
+    text : str
+        The variable as set.
+
+    Returns
+    -------
+    str
+        The refusal, naming the minimum and :data:`ARGON2_WEAK_VARIABLE`.
+
+    Examples
+    --------
+    >>> print(weak_cost_message("m=8,t=1,p=1"))  # doctest: +ELLIPSIS
+    $ZONGZHI_ARGON2 的密码哈希强度低于 OWASP 最低要求（m=19456,t=2,p=1）：...
+    """
+    return (
+        f"${ARGON2_VARIABLE} 的密码哈希强度低于 OWASP 最低要求（m=19456,t=2,p=1）："
+        f"{text}。正式部署请删除该变量（使用默认的 m=65536,t=3,p=4）或调高；"
+        f"仅测试、开发环境可另设 {ARGON2_WEAK_VARIABLE}=1 允许。"
+        f" / ${ARGON2_VARIABLE}={text} is below OWASP's minimum for argon2id "
+        f"(m=19456,t=2,p=1, or m=47104,t=1,p=1): unset it on a server (default "
+        f"m=65536,t=3,p=4) or raise it; set {ARGON2_WEAK_VARIABLE}=1 only for tests "
+        "or development."
+    )
 
 
 @dataclass(frozen=True)

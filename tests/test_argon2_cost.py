@@ -2,8 +2,9 @@
 
 The suite hashes at the lightest cost argon2 accepts (``tests/conftest.py``); these tests check
 that a deployment that sets nothing hashes at the strong default, that ``$ZONGZHI_ARGON2``
-changes the cost a hash records, and that a login whose hash records another cost is checked
-and rehashed at the configured one.
+changes the cost a hash records, that a cost under OWASP's minimum is refused unless
+``$ZONGZHI_ARGON2_WEAK_OK`` is 1 (as the suite sets it), and that a login whose hash records
+another cost is checked and rehashed at the configured one.
 """
 
 from __future__ import annotations
@@ -13,9 +14,10 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy.orm import Session
 
+from api.settings import ApiSettings
 from layers import accounts
 from layers.errors import AuthenticationFailed
-from layers.settings import ARGON2_VARIABLE, Argon2Cost, Settings
+from layers.settings import ARGON2_VARIABLE, ARGON2_WEAK_VARIABLE, Argon2Cost, Settings
 from tests.workflow_data import ensure_world, township
 
 PASSWORD = "Zz-Argon2-Cost-2026!"
@@ -47,6 +49,35 @@ def test_the_variable_sets_the_cost_a_hash_records(monkeypatch: pytest.MonkeyPat
         monkeypatch.setenv(ARGON2_VARIABLE, wrong)
         with pytest.raises(ValueError, match=ARGON2_VARIABLE):
             accounts.password_hasher.__wrapped__()
+
+
+def test_a_cost_under_owasp_s_minimum_is_refused_unless_tests_or_development_say_so(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The suite's m=8,t=1,p=1 copied to a server stops ``zongzhi serve`` reading its settings."""
+    monkeypatch.delenv(ARGON2_WEAK_VARIABLE, raising=False)
+    for weak in ("m=8,t=1,p=1", "m=19455,t=2,p=1", "m=19456,t=1,p=1", "m=40000,t=1,p=4"):
+        monkeypatch.setenv(ARGON2_VARIABLE, weak)
+        with pytest.raises(ValueError) as refused:
+            Settings.from_env()
+        said = str(refused.value)
+        assert said.startswith(f"${ARGON2_VARIABLE} 的密码哈希强度低于 OWASP 最低要求"), said
+        assert f"{ARGON2_WEAK_VARIABLE}=1" in said and f"{weak} is below OWASP's minimum" in said
+        with pytest.raises(ValueError, match="OWASP"):
+            accounts.password_hasher.__wrapped__()
+        with pytest.raises(ValueError, match="OWASP"):  # what ``zongzhi serve`` reads first
+            ApiSettings.from_env()
+    # OWASP's own profiles and the default pass; the flag lets the light cost through
+    for strong in ("m=19456,t=2,p=1", "m=47104,t=1,p=1", "m=7168,t=5,p=1", "m=65536,t=3,p=4"):
+        monkeypatch.setenv(ARGON2_VARIABLE, strong)
+        assert Settings.from_env().argon2 == Argon2Cost.parse(strong)
+    monkeypatch.setenv(ARGON2_VARIABLE, "m=8,t=1,p=1")
+    for flag in ("0", "yes", ""):
+        monkeypatch.setenv(ARGON2_WEAK_VARIABLE, flag)
+        with pytest.raises(ValueError, match="OWASP"):
+            Settings.from_env()
+    monkeypatch.setenv(ARGON2_WEAK_VARIABLE, "1")
+    assert Settings.from_env().argon2 == Argon2Cost(memory_kib=8, time_cost=1, parallelism=1)
 
 
 def test_a_login_whose_hash_has_another_cost_is_rehashed_at_the_configured_one(
