@@ -64,7 +64,7 @@ from layers import (
 from layers.bulk_handover import HAND_DOWN_SUPERVISE, offered
 from layers.case_groups import CaseGroup, StateGroup
 from layers.china_time import CHINA
-from layers.errors import no_jurisdiction
+from layers.errors import InvalidInput, no_jurisdiction
 from layers.model import Level, Role
 from layers.workflow import Actor
 
@@ -108,6 +108,11 @@ KPI_FIELDS = (*KPI_NAMES, "cameras_offline")
 """Keys of every ``kpis`` object."""
 SHARE_KPIS = frozenset({"resolved_share", "cameras_online_share"})
 """KPIs that are shares (0–1), shown as percentages."""
+CASE_KPIS = ("open", "overdue", "reported", "resolved_share", "escalations", "repeats")
+"""The KPIs a case event can change: the only ones a read of the feed's case parts gives."""
+PARTS = ("all", "cases")
+"""What a read of the feed holds: everything, or (``cases``) only what a case event can change:
+the case KPIs, the queue, the tasks, the recalls, the late dispatches and the new 督办."""
 
 
 @dataclass(frozen=True)
@@ -723,6 +728,7 @@ def feed(
     queue_limit: int = 50,
     alert_limit: int = 200,
     limits_config: dict[str, Any] | None = None,
+    parts: str = "all",
 ) -> dict[str, Any]:
     """Return the command feed of the unit ``code``.
 
@@ -782,13 +788,24 @@ def feed(
         ``hotspot_runs`` says the window, period and cell size of the runs the 近期热点 card
         counts (:func:`hotspot_runs_shown`); ``late_dispatches`` the area's dispatches of every
         level waiting for their 受理 past the limit (辖区派单超时未受理,
-        :func:`layers.late_dispatches.as_json`; none with ``window``).
+        :func:`layers.late_dispatches.as_json`; none with ``window``); ``parts`` says which
+        parts it holds.
+    parts : str
+        ``all``, or ``cases`` (:data:`PARTS`): only what a case event can change, which the
+        command page reads again on each live case event (trial BC M4): the ``kpis`` of
+        :data:`CASE_KPIS`, with the same figures as a full read, and neither
+        ``overdue_visits_below``, ``counties``, ``hotspot_runs``, ``alerts`` nor
+        ``alerts_total`` (走访逾期, the cameras, the hot cells and the alerts change with
+        their own writes: a visit, an import, a run, an alert's notice).
 
     Raises
     ------
     NotFound
         ``code`` is not a jurisdiction inside the actor's scope.
     """
+    if parts not in PARTS:
+        raise InvalidInput("parts 只能是 all（全部）或 cases（案件部分）")
+    only_cases = parts == "cases"
     lo, hi, level = cases.unit_range(code, actor)
     path = ancestors(session, code)  # the unit itself is the last one
     if not path or path[-1]["code"] != code:
@@ -822,7 +839,7 @@ def feed(
         "since": window[0] if window else now - timedelta(days=window_days),
         "until": window[1] if window else None,
         "unit": code,
-        "runs": hotspot_current.shown_runs(session, code),
+        "runs": [] if only_cases else hotspot_current.shown_runs(session, code),
         "unit_level": level,
         # a grid counts its village's 上报 (grids do not escalate)
         "child_level": child_rows[0].child_level if kind == "jurisdiction" and child_rows else 5,
@@ -833,9 +850,11 @@ def feed(
     from layers import trends  # layers.trends imports this module
 
     min_count = trends.min_count_for(actor)
-    if min_count > 1 or actor.role == Role.DEPARTMENT:
+    if min_count > 1 or actor.role == Role.DEPARTMENT or only_cases:
         # read as the trends page reads them, or not at all (_suppress_person_counts)
         del statements["visits"]
+    if only_cases:  # what no case event changes (trial BC M4)
+        del statements["cameras"], statements["hotspots"]
     for name, sql in statements.items():
         for row in session.execute(text(sql), params):
             if row.total:
@@ -853,14 +872,16 @@ def feed(
         }
         for row in child_rows
     ]
-    visits_below = _suppress_person_counts(
-        session,
-        code,
-        unit_kpis,
-        [(row.code, by_key[row.code[:n]]) for row in child_rows],
-        actor=actor,
-        now=now,
-    )
+    visits_below = None
+    if not only_cases:
+        visits_below = _suppress_person_counts(
+            session,
+            code,
+            unit_kpis,
+            [(row.code, by_key[row.code[:n]]) for row in child_rows],
+            actor=actor,
+            now=now,
+        )
     waiting = cases.queue(session, actor=actor, code=code, limit=queue_limit, now=now)
     mine = cases.tasks_of(session, actor=actor, limit=queue_limit, now=now)
     # 辖区派单超时未受理 (trial AZ M7): one statement; none in a brief of a past window
@@ -871,13 +892,8 @@ def feed(
     elsewhere = address_townships.for_cases(session, [c.id for c in [*waiting, *mine]])
     fresh = new_supervisions(session, code, level)
     fresh_ids = {f["case_id"] for f in fresh}
-    # a hot cell's case figures: withheld only from who may not list its cases (trial AM M4)
-    cell_min = trends.min_count_for(actor, of="cases")
-    unclosed = alerts.listed(
-        session, (lo, hi), limit=max(1, min(alert_limit, 500)), min_count=cell_min
-    )
-    _with_cell_figures(session, unclosed, cell_min)
-    return {
+    body: dict[str, Any] = {
+        "parts": parts,
         "unit": {
             "code": unit_row["code"],
             "name": unit_row["name"],
@@ -885,10 +901,8 @@ def feed(
             "level": unit_row["level"],
             "level_label": unit_row["level_label"],
             "kpis": unit_kpis,
-            "overdue_visits_below": visits_below,
         },
         "children": children,
-        "counties": counties_held(session, code, level),
         "ancestors": path,
         "queue": [
             _case_json(c, now, actor, limits_config)
@@ -912,9 +926,24 @@ def feed(
         ),
         "supervisions": fresh[:SUPERVISIONS_LISTED],
         "supervisions_total": len(fresh),
+        "window_days": window_days,
+        "generated_at": now.isoformat(),
+    }
+    if only_cases:
+        for kpis in (unit_kpis, *by_key.values()):
+            for name in set(kpis) - set(CASE_KPIS):
+                del kpis[name]
+        return body
+    # a hot cell's case figures: withheld only from who may not list its cases (trial AM M4)
+    cell_min = trends.min_count_for(actor, of="cases")
+    unclosed = alerts.listed(
+        session, (lo, hi), limit=max(1, min(alert_limit, 500)), min_count=cell_min
+    )
+    _with_cell_figures(session, unclosed, cell_min)
+    body["unit"]["overdue_visits_below"] = visits_below
+    return body | {
+        "counties": counties_held(session, code, level),
         "hotspot_runs": hotspot_runs_shown(session, params["runs"]),
         "alerts": unclosed.alerts,
         "alerts_total": unclosed.matched,
-        "window_days": window_days,
-        "generated_at": now.isoformat(),
     }

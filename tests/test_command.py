@@ -261,6 +261,52 @@ def test_query_count_does_not_grow_with_children(world: Session) -> None:
     assert few - marks[0] == len(statements) - marks[1] + 1 <= 15
 
 
+def test_a_read_of_the_case_parts_gives_a_full_reads_case_figures_and_nothing_else(
+    world: Session,
+) -> None:
+    """What a live case event reads again (trial BC M4): the same case KPIs, queue, tasks and
+    督办 as a full read, at every level and for each kind of reader, and not one statement on
+    the persons, their visits, the cameras, the hot cells or the alerts."""
+    read: list[str] = []
+
+    def keep(conn: object, cursor: object, statement: str, *args: object) -> None:
+        read.append(statement)
+
+    readers = [
+        (actor("commander", PROVINCE), (PROVINCE, CITY, COUNTY, township(), V1)),
+        (actor("commander", COUNTY), (COUNTY, township(), V1)),
+        (actor("dispatcher", township()), (township(), V1)),
+        (actor("analyst", COUNTY), (COUNTY, V1)),
+        (actor("department", COUNTY), (COUNTY,)),
+    ]
+    engine = world.get_bind()
+    for who, codes in readers:
+        for code in codes:
+            full = command.feed(world, code, actor=who, now=NOW)
+            event.listen(engine, "before_cursor_execute", keep)
+            try:
+                cases_only = command.feed(world, code, actor=who, now=NOW, parts="cases")
+            finally:
+                event.remove(engine, "before_cursor_execute", keep)
+            assert full["parts"] == "all" and cases_only["parts"] == "cases"
+            units = [(full["unit"], cases_only["unit"])]
+            units += list(zip(full["children"], cases_only["children"], strict=True))
+            for whole, part in units:
+                assert part["code"] == whole["code"]
+                assert part["kpis"] == {k: whole["kpis"][k] for k in command.CASE_KPIS}
+            assert full["unit"]["kpis"]["open"] > 0  # figures to compare, not zeros alike
+            for name in ("queue", "tasks", "recalled", "late_dispatches", "supervisions"):
+                assert cases_only[name] == full[name], (who.role, code, name)
+            left_out = {"counties", "hotspot_runs", "alerts", "alerts_total"}
+            assert left_out <= set(full) and not left_out & set(cases_only)
+            assert set(full) - left_out == set(cases_only)
+            tables = ("persons", "person_visits", "video_points", "hotspot_cells", "alerts ")
+            assert not [s for s in read if any(t in s for t in tables)], (who.role, code)
+            read.clear()
+    with pytest.raises(InvalidInput):
+        command.feed(world, COUNTY, actor=actor("commander", COUNTY), now=NOW, parts="people")
+
+
 def test_feed_carries_breadcrumbs_and_the_actors_actions(world: Session) -> None:
     feed = command.feed(world, V1, actor=actor("commander", CITY), now=NOW)
     assert [a["code"] for a in feed["ancestors"]] == [PROVINCE, CITY, COUNTY, township(), V1]

@@ -1035,6 +1035,13 @@ def test_the_queue_pane_lists_overdue_and_new_cases_escalating_warns_and_a_case_
     # a new case arrives live
     page.wait_for_function("zzCommand.live && zzCommand.live.zzReady === true")
     centre = page.evaluate("[zzMap.getCenter().lng, zzMap.getCenter().lat]")
+    open_kpi = page.locator('#zz-kpis .zz-kpi[data-kpi="open"] .zz-kpi-value')
+    visits_kpi = page.locator('#zz-kpis .zz-kpi[data-kpi="overdue_visits"]')
+    cameras_kpi = page.locator('#zz-kpis .zz-kpi[data-kpi="cameras"] .zz-kpi-value')
+    open_before, visits_before = int(open_kpi.inner_text()), visits_kpi.inner_text()
+    cameras_before = cameras_kpi.inner_text()
+    full_url = f"{origin}/api/command/{COUNTY}"
+    full_reads = page.requests.count(full_url)
     # another operator registers a case (a fetch outside the page's own code)
     title = "实时推送测试纠纷"
     status = page.evaluate(
@@ -1048,6 +1055,12 @@ def test_the_queue_pane_lists_overdue_and_new_cases_escalating_warns_and_a_case_
     toast = page.locator(".zz-toasts .alert", has_text=title)
     toast.wait_for(timeout=10_000)
     assert toast.inner_text().startswith("新登记案件")
+    # the event reads again only what a case event can change (trial BC M4): the case figures
+    # anew, 走访逾期 and the cameras as the last full read gave them, no full read
+    expect(open_kpi).to_have_text(str(open_before + 1), timeout=15_000)
+    assert f"{full_url}?parts=cases" in page.requests
+    assert page.requests.count(full_url) == full_reads
+    assert visits_kpi.inner_text() == visits_before and cameras_kpi.inner_text() == cameras_before
     page.screenshot_step("live-toast")
     page.assert_clean(origin)
 

@@ -64,6 +64,7 @@
   const st = (window.zzCommand = {
     me: null,
     feed: null,
+    full: null, // the last full read of the feed (refreshFeed)
     outline: null,
     kpi: "open",
     caseState: "open",
@@ -3110,16 +3111,59 @@
   }
 
   // Reads of the feed may answer out of order (a slow one started before an import, a fast one
-  // after it): only the latest read is drawn, so an older answer never overwrites a newer one.
+  // after it): an answer is drawn only when no later read was drawn, so an older answer never
+  // overwrites a newer one.
   let feedReads = 0;
-  async function refreshFeed() {
+  let shownRead = 0; // the read whose case parts are drawn
+  let fullRead = 0; // the read st.full came from
+  /**
+   * Read the feed again: all of it, or (parts "cases", on a live case event) only what a case
+   * event can change, drawn with the rest of the last full read: 走访逾期, the cameras, the hot
+   * cells and the alerts, the costliest parts of a big county's feed, which no case event
+   * changes (trial BC M4; layers/command.py PARTS). Imports, alerts, the wall's period and the
+   * page's own actions read it all.
+   */
+  async function refreshFeed(parts) {
     const read = ++feedReads;
+    const partial = parts === "cases" && !!st.full;
+    let feed;
     try {
-      const feed = await zz.api("/api/command/" + code);
-      if (read === feedReads) applyFeed(feed);
+      feed = await zz.api("/api/command/" + code + (partial ? "?parts=cases" : ""));
     } catch (error) {
       if (read === feedReads) zz.toast("数据刷新失败：" + zz.errorText(error), "danger");
+      return;
     }
+    if (!partial) {
+      if (read < fullRead) return; // a later full read answered first
+      fullRead = read;
+      st.full = feed;
+    }
+    if (read > shownRead) {
+      shownRead = read;
+      applyFeed(partial ? withFullParts(feed, st.full) : feed);
+    } else if (!partial && st.feed) {
+      applyFeed(withFullParts(st.feed, feed)); // later case parts drawn: this read's rest under them
+    }
+  }
+
+  // the feed's members a read of its case parts gives (the rest come from the last full read)
+  const CASE_PARTS = ["unit", "children", "ancestors", "queue", "tasks", "recalled", "late_dispatches",
+    "supervisions", "supervisions_total", "window_days", "generated_at"];
+  const CASE_KPIS = ["open", "overdue", "reported", "resolved_share", "escalations", "repeats"];
+
+  /** The case parts of `part` with the other parts and KPIs of the full read `full`. */
+  function withFullParts(part, full) {
+    const merged = Object.assign({}, full);
+    CASE_PARTS.forEach((name) => { merged[name] = part[name]; });
+    const kpisOf = new Map([[full.unit.code, full.unit.kpis]].concat(full.children.map((c) => [c.code, c.kpis])));
+    const fill = function (unit) {
+      const kpis = Object.assign({}, kpisOf.get(unit.code) || {});
+      CASE_KPIS.forEach((name) => { kpis[name] = unit.kpis[name]; });
+      return Object.assign({}, unit, { kpis: kpis });
+    };
+    merged.unit = Object.assign(fill(part.unit), { overdue_visits_below: full.unit.overdue_visits_below });
+    merged.children = part.children.map(fill);
+    return merged;
   }
 
   function reloadPoints() {
@@ -3141,7 +3185,8 @@
     entry.cluster.addLayer(fresh);
   }
 
-  const refreshSoon = debounce(refreshFeed, 1500);
+  const refreshSoon = debounce(() => refreshFeed(), 1500);
+  const refreshCasesSoon = debounce(() => refreshFeed("cases"), 1500);
   // a visit recorded or a person registered (visits.js, person_form.js): the 走访超期 card and
   // the persons' popups (上次走访, 应访日期) as they are now
   function onVisitsChanged() {
@@ -3207,7 +3252,7 @@
         entry.cluster.addLayer(entry.markers[e.case_id]);
       }
     }
-    refreshSoon();
+    refreshCasesSoon(); // what a case event can change (trial BC M4)
   }
 
   function setupTabs() {
@@ -3362,6 +3407,7 @@
     ]);
     st.me = me;
     st.feed = feed;
+    st.full = feed; // the parts a live case event does not read again
     const desk = document.getElementById("zz-dispatch-link");
     if (desk) desk.hidden = !OPERATORS.includes(me.role); // 调度台: walk-ins, nearest worker
     if (me.role === "grid_worker") {
