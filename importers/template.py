@@ -42,7 +42,8 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from geo.codes import make_resident_id, parse_division_code
 from importers.kinds import KINDS, Kind
-from importers.kinds.cases import CASE_TABLES
+from importers.kinds.cases import CASE_TABLES, REPEAT_WORDS
+from importers.kinds.video import REMOVED_LABEL
 from importers.terminal import for_import_page
 from importers.vocabulary import CaseStatus, UnitStatus
 from layers.console_wording import PAGE_KINDS
@@ -57,6 +58,7 @@ from layers.model import (
     PtzType,
     RiskLevel,
     VideoStatus,
+    VisitOutcome,
     WorkerRole,
     WorkerStatus,
 )
@@ -158,7 +160,6 @@ _NOTES: dict[str, tuple[str, str]] = {
     "closed_at": ("办结时间：已办结的案件填写", "2025-03-05 17:00"),
     "reporter_name": ("反映人姓名", "王五"),
     "reporter_phone": ("反映人电话", "13900000000"),
-    "repeat_flag": ("是否重复件：是或否；不填时按 200 米、30 天内同类、当时未办结的规则判断", ""),
     "repeat_of": ("关联工单编号：重复件所重复的原工单的工单编号", ""),
     "resident_id": ("18 位公民身份号码：加密保存，界面默认脱敏", _EXAMPLE_ID),
     "visited_on": ("走访日期", "2025-03-01"),
@@ -176,10 +177,6 @@ _NOTES: dict[str, tuple[str, str]] = {
     "leader_phone": ("网格长的手机号：区分同名的网格员", ""),
     "leader_no": ("网格长的工号", ""),
     "note": ("走访情况", "本人在家，情绪稳定"),
-    "outcome": (
-        "走访结果：见到本人、电话/视频联系、未见到本人（人户分离）、失联；不填为见到本人",
-        "见到本人",
-    ),
 }
 """What each field holds and an example, where the kinds agree on it."""
 
@@ -230,12 +227,24 @@ _CHOICES: dict[tuple[str, str], tuple[type[LabelledEnum], ...]] = {
     ("persons", "management_level"): (ManagementLevel,),
     ("persons", "category"): (PersonCategory,),
     ("visits", "category"): (PersonCategory,),
+    ("visits", "outcome"): (VisitOutcome,),
 }
 """The code tables of each kind's code-table fields (a case's type may name a subtype)."""
+
+_MORE_VALUES: dict[tuple[str, str], tuple[str, ...]] = {
+    ("video", "status"): (REMOVED_LABEL,),
+    ("cases", "repeat_flag"): tuple(words.split()[0] for words in REPEAT_WORDS.values()),
+}
+"""Values a column takes that no code table holds, from the importer's own word lists: a
+camera list's 已拆除 retires the camera (:data:`importers.kinds.video.REMOVED_WORDS`, trial BB
+M6), a 是否重复件 is 是 or 否 (:data:`importers.kinds.cases.REPEAT_WORDS`)."""
 
 _CHOICE_EXAMPLES: dict[tuple[str, str], str] = {
     ("workers", "role"): WorkerRole.GRID_WORKER.label,
     ("workers", "status"): WorkerStatus.ON_DUTY.label,
+    ("video", "status"): VideoStatus.ONLINE.label,
+    ("visits", "outcome"): VisitOutcome.MET.label,
+    ("cases", "repeat_flag"): "",
 }
 """The example of a code-table field where its table's last value is not what a row usually
 holds: a roster's 岗位 is 专职网格员, not 部门工作人员, its 状态 在岗, not 已离职 (trial AV m4)."""
@@ -245,6 +254,11 @@ _CHOICE_NOTES: dict[str | tuple[str, str], str] = {
     ("workers", "status"): "在岗状态（新网格员的初始状态；已有的网格员填离岗、已离职才改变其状态）",
     ("grids", "status"): "状态（不填为在用；网格调整撤销的网格填撤销）",
     ("jurisdictions", "status"): "状态（不填为在用；撤并的村（社区）填撤销）",
+    ("video", "status"): (
+        f"在线状态（不填为在线；已拆除、报废的点位填{REMOVED_LABEL}，导入后撤销，不再显示）"
+    ),
+    ("visits", "outcome"): "走访结果（不填为见到本人）",
+    ("cases", "repeat_flag"): ("是否重复件（不填时按 200 米、30 天内同类、当时未办结的规则判断）"),
     "role": "岗位",
     "status": "状态",
     "ptz_type": "摄像机类型",
@@ -452,12 +466,38 @@ def template_columns(kind: Kind, examples: Examples | None = None) -> list[Colum
     return columns
 
 
+def code_tables(kind_name: str, field: str) -> tuple[type[LabelledEnum], ...]:
+    """Return the code tables whose labels the template of ``kind_name`` lists for ``field``.
+
+    Parameters
+    ----------
+    kind_name : str
+        The kind (``video``, ``cases`` …).
+    field : str
+        One of its fields.
+
+    Returns
+    -------
+    tuple of LabelledEnum types
+        The tables; none for a field that is not a code-table field.
+
+    Examples
+    --------
+    >>> code_tables("video", "status"), code_tables("video", "name")
+    ((<enum 'VideoStatus'>,), ())
+    """
+    return _CHOICES.get((kind_name, field), ())
+
+
 def _column(kind: Kind, field: str, examples: Examples) -> Column:
     required = field in kind.required
     header = ("*" if required else "") + kind.header(field)
-    tables = _CHOICES.get((kind.name, field), ())
-    if tables:
-        values = tuple(m.label for table in tables for m in table)
+    tables = code_tables(kind.name, field)
+    values = (
+        *(m.label for table in tables for m in table),
+        *_MORE_VALUES.get((kind.name, field), ()),
+    )
+    if values:
         what = _CHOICE_NOTES.get((kind.name, field)) or _CHOICE_NOTES.get(field, field)
         note = f"{what}：从下拉列表选择"
         example = _CHOICE_EXAMPLES.get((kind.name, field), values[-1])

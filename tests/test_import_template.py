@@ -12,7 +12,10 @@ from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
 from api.routers.imports import KIND_LABELS
+from importers import vocabulary
 from importers.kinds import KINDS
+from importers.kinds.cases import REPEAT_WORDS
+from importers.kinds.video import REMOVED, REMOVED_LABEL, REMOVED_WORDS
 from importers.mapping import load_mapping_file, resolve_columns
 from importers.pipeline import ImportOptions, check_table, keyed_by_field, run_import
 from importers.reading import SourceTable
@@ -21,9 +24,11 @@ from importers.template import (
     DATA_SHEET,
     MAPPING_SHEET,
     NOTES_SHEET,
+    code_tables,
     template_columns,
     write_template,
 )
+from layers.model import VideoStatus
 from layers.person_attributes import MODELS, attribute_headers
 from layers.secrets import Keys
 from tests.import_fixtures import GRID, import_app, seed_jurisdictions
@@ -162,6 +167,103 @@ def test_every_value_a_template_offers_is_accepted(kind: str, field: str) -> Non
     checked = check_table(SourceTable(frame), options, KEYS, file_name="t.xlsx", sha256="0")
     refused = [p for p in checked.checks.problems if p.column == offered.header]
     assert refused == []
+
+
+KNOWN_WORDS: dict[tuple[str, str], tuple[str, ...]] = {
+    ("video", "status"): tuple(sorted(REMOVED_WORDS)),
+    ("cases", "repeat_flag"): tuple(w for words in REPEAT_WORDS.values() for w in words.split()),
+}
+"""The importer's own word lists of a column, beside its code tables' codes, labels, aliases."""
+
+
+def _staged(kind: str, field: str, words: list[str]) -> pd.DataFrame:
+    """Return what the import stages of each word in ``field`` on the template's example row.
+
+    One row a word, indexed by it; a word the import refuses or leaves unread is left out.
+    The other optional code-table columns are left empty (a 事件小类 would override the
+    subtype a 事件类型 names).
+    """
+    columns = template_columns(KINDS[kind])
+    offered = next(c for c in columns if c.field == field)
+    examples = {
+        c.header: None if c.values and not c.required and c is not offered else c.example
+        for c in columns
+        if c.field in KINDS[kind].fields
+    }
+    rows = [{**examples, offered.header: word} for word in words]
+    frame = pd.DataFrame(rows, index=pd.RangeIndex(2, 2 + len(rows), name="row"), dtype=object)
+    options = ImportOptions(kind=kind)
+    checked = check_table(SourceTable(frame), options, KEYS, file_name="t.xlsx", sha256="0")
+    records = checked.parts[0].records.set_index("_row")
+    refused = {p.row for p in checked.checks.problems if p.column == offered.header}
+    if "_unread" in records:
+        refused |= set(records.index[records["_unread"].notna()])
+    kept = [row for row in records.index if row not in refused]
+    staged = records.loc[kept].drop(columns=["_unread"], errors="ignore")
+    staged.index = pd.Index([words[row - 2] for row in kept])
+    return staged
+
+
+def _meanings(kind: str, field: str, words: list[str]) -> dict[str, tuple[object, ...]]:
+    """Return what each word read means: its staged values that hang on the word alone.
+
+    The words are staged in both orders (:func:`_staged`); a column whose value for a word
+    changes with the order (the first of rows with one resident ID seals it), or that keeps
+    the word as written (a 办理状态 kept for the case's history), is left out.
+    """
+    ahead, back = _staged(kind, field, words), _staged(kind, field, words[::-1])
+    ahead, back = ahead.map(_plain), back.map(_plain).loc[ahead.index]
+    said = [str(w) for w in ahead.index]
+    same = [
+        c
+        for c in ahead.columns
+        if ahead[c].tolist() == back[c].tolist()
+        and not all(v in ("", w) for v, w in zip(ahead[c], said, strict=True))
+    ]
+    return {
+        str(word): tuple(row)
+        for word, row in zip(ahead.index, ahead[same].itertuples(index=False), strict=True)
+    }
+
+
+def _plain(value: object) -> str:
+    """A staged value as text, empty ones as ``""`` (NaN would equal nothing)."""
+    return "" if not isinstance(value, (list, dict)) and pd.isna(value) else str(value)
+
+
+READ_HERE = [(kind, field) for kind, field in OFFERED if (kind, field) != ("cases", "subcategory")]
+"""The code-table columns whose meaning the row checks give (a 事件小类 is staged as written
+and found among its category's subtypes in the database: the test below lists them all)."""
+
+
+@pytest.mark.parametrize(("kind", "field"), READ_HERE)
+def test_a_template_lists_each_value_the_import_knows_once(kind: str, field: str) -> None:
+    """The values listed are what the import reads: each means something else, and whatever
+    the import reads in the column (codes, labels, aliases, its own word lists: a camera list's
+    已拆除 retires the camera) means what one of them means."""
+    (offered,) = [c for c in template_columns(KINDS[kind]) if c.field == field]
+    known = {w for table in code_tables(kind, field) for w in vocabulary.lookup(table)}
+    known |= set(KNOWN_WORDS.get((kind, field), ()))
+    listed = list(offered.values)
+    read = _meanings(kind, field, listed + sorted(known - set(listed)))
+    assert [w for w in listed if w not in read] == [], "a listed value is refused or unread"
+    meant = {read[w] for w in listed}
+    assert len(meant) == len(listed), f"two values of {offered.header} mean the same"
+    missing = sorted(w for w, meaning in read.items() if meaning not in meant)
+    assert not missing, f"{offered.header} reads {missing[:5]} as no listed value does"
+
+
+def test_the_video_template_lists_a_camera_taken_down_as_the_import_retires_it() -> None:
+    """Trial BB M6's 已拆除 retires a camera, and the template listed 在线 and 离线 only."""
+    (status,) = [c for c in template_columns(KINDS["video"]) if c.field == "status"]
+    assert status.values == (*VideoStatus.labels().values(), REMOVED_LABEL)
+    assert status.example == VideoStatus.ONLINE.label  # the example row keeps its camera
+    staged = _staged("video", "status", list(status.values))
+    assert staged[["status", REMOVED]].to_dict("index") == {
+        "在线": {"status": "online", REMOVED: False},
+        "离线": {"status": "offline", REMOVED: False},
+        REMOVED_LABEL: {"status": "offline", REMOVED: True},
+    }
 
 
 def test_the_cases_template_offers_every_category_s_subtypes(tmp_path: Path) -> None:

@@ -62,9 +62,11 @@ _BEARING = re.compile(r"([0-9]+(?:\.[0-9]+)?)\s*(°|º|度)?")
 """A bearing in degrees, its unit written or not (``135``, ``225°``, ``225度``)."""
 REMOVED = "_removed"
 """Staged helper column: the row's 在线状态 says its camera was taken down."""
+REMOVED_LABEL = "已拆除"
+"""How the template lists the 在线状态 of a camera taken down (:data:`REMOVED_WORDS`)."""
 REMOVED_WORDS = frozenset(
     {
-        "已拆除",
+        REMOVED_LABEL,
         "拆除",
         "已拆",
         "拆机",
