@@ -55,6 +55,7 @@ from layers import import_checks, person_places
 from layers.bulk import LAT_COLUMN, LON_COLUMN
 from layers.import_checks import PlacedPoints, RetiredUnit
 from layers.model import Level
+from layers.unit_gazetteer import read_gazetteer
 
 T = TypeVar("T")
 Around = Callable[
@@ -99,8 +100,7 @@ class Directories:
     def places(self) -> Gazetteer:
         """Return the jurisdictions."""
         if self._places is None:
-            rows = import_checks.jurisdiction_names(self.conn)
-            self._places = Gazetteer(Place(*row) for row in rows)
+            self._places = read_gazetteer(self.conn)
         return self._places
 
     def grids(self) -> GridDirectory:

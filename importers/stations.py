@@ -32,9 +32,10 @@ import psycopg
 from geo.codes import division_level
 from geo.places import Place, place_key
 from importers.rules import Problem, RowChecks
-from layers import camera_places, import_checks
+from layers import camera_places
 from layers.bulk import LON_COLUMN
 from layers.model import Level
+from layers.unit_gazetteer import unit_places
 
 if TYPE_CHECKING:
     from importers.names import Directories
@@ -119,8 +120,8 @@ def place_by_station(
 
 def _townships(directories: Directories) -> list[Place]:
     """Return the townships in use of the database."""
-    rows = import_checks.jurisdiction_names(directories.conn)
-    return [p for p in (Place(*row) for row in rows) if p.level == 4 and p.retired_on is None]
+    places = unit_places(directories.conn)
+    return [p for p in places if p.level == 4 and p.retired_on is None]
 
 
 def _township(

@@ -292,36 +292,6 @@ def rows_missing(conn: psycopg.Connection[Any], staging: str, column: str) -> li
     return [int(r[0]) for r in rows]
 
 
-def jurisdiction_names(
-    conn: psycopg.Connection[Any],
-) -> list[tuple[str, str, int, str | None, date | None, str | None]]:
-    """Return every jurisdiction's code, name, level and parent, to find units by name.
-
-    Retired units too (a file of years names them), with the day they were retired and the
-    live unit their chain of successors leads to (:func:`retired_units`).
-
-    Parameters
-    ----------
-    conn : psycopg.Connection
-        Connection inside the load's transaction.
-
-    Returns
-    -------
-    list of (str, str, int, str or None, date or None, str or None)
-        Code, name, level, parent code, retired on and live successor of each jurisdiction.
-    """
-    rows = conn.execute(
-        sql.SQL(
-            "SELECT j.code, j.name, j.level, j.parent_code, j.retired_on, s.live"
-            " FROM jurisdictions AS j LEFT JOIN ({chain}) AS s ON s.code = j.code ORDER BY j.code"
-        ).format(chain=live_successors("jurisdictions"))
-    ).fetchall()
-    return [
-        (str(code), str(name), int(level), parent, retired, None if live is None else str(live))
-        for code, name, level, parent, retired, live in rows
-    ]
-
-
 def grid_names(
     conn: psycopg.Connection[Any],
 ) -> list[tuple[str, str, str, date | None, str | None]]:
