@@ -11,20 +11,27 @@ No point is made up: the address gives a village, not a home (:mod:`layers.perso
 A village of several grids does not tell which: the person is registered in the village with
 no grid, and the registration says so (:attr:`VillagePlace.several_note`). An address that
 names only a township, or no unit of the scope, or one of several places, is refused: the
-registrar is there to pick the point on the map.
+registrar is there to pick the point on the map. So is one naming a village a re-division
+retired (撤并村, 村改居): the refusal says when and names the unit that took it over, if the data
+knows it (``successor_code``, followed to the live unit: :mod:`layers.unit_gazetteer`).
+
+The console's form suggests the villages of the scope for the 所属村（社区）
+(:func:`scope_villages`) and asks where the words place a person before it registers them
+(:func:`place_by_words`), so that the registrar picks the grid of a village of several grids.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from geo.codes import scope_range
 from geo.places import Gazetteer, Place, Preference, is_place_name
 from layers.errors import InvalidInput
 from layers.model import Level
+from layers.unit_gazetteer import read_gazetteer, unit_places
 
 BY_ADDRESS = "居住地址"
 BY_COMMUNITY = "所属村（社区）"
@@ -35,6 +42,7 @@ NOT_A_VILLAGE = (
     "{source}只能定到{unit}，未写明村（社区）：请在地图上点选居住地，"
     "或在居住地址中写明所在村（社区）"
 )
+RETIRED = "{source}{unit}已于 {day} {how}：请填写现在的村（社区），或在地图上点选居住地"
 _GRIDS_SHOWN = 5
 """How many of a village's grids the several-grids note names."""
 
@@ -55,6 +63,8 @@ class VillagePlace:
         The village under its township (``宁州街道复安社区``).
     grids : tuple of str
         The names of its grids in use.
+    grid_codes : tuple of str
+        Their codes, in the same order.
     """
 
     area_code: str
@@ -62,6 +72,7 @@ class VillagePlace:
     source: str
     village: str
     grids: tuple[str, ...] = ()
+    grid_codes: tuple[str, ...] = ()
 
     @property
     def several_note(self) -> str | None:
@@ -95,35 +106,6 @@ class VillagePlace:
         )
 
 
-def scope_gazetteer(session: Session, scope_code: str) -> Gazetteer:
-    """Return the live jurisdictions of the scope and those above it, found by name.
-
-    Parameters
-    ----------
-    session : sqlalchemy.orm.Session
-        Session of the registrar.
-    scope_code : str
-        The registrar's scope.
-
-    Returns
-    -------
-    Gazetteer
-        The units an address in the scope may name (the county and city above too, so
-        that ``华宁县宁州街道…`` is read as written).
-    """
-    lo, hi = scope_range(scope_code)
-    above = [scope_code[:n].ljust(12, "0") for n in (2, 4, 6, 9) if n < len(lo)]
-    rows = session.execute(
-        text(
-            "SELECT code, name, level, parent_code FROM jurisdictions"
-            " WHERE retired_on IS NULL AND ((code >= :lo AND code < :hi) OR code = ANY(:above))"
-            " ORDER BY code"
-        ),
-        {"lo": lo, "hi": hi, "above": above},
-    ).all()
-    return Gazetteer(Place(r.code, r.name, int(r.level), r.parent_code) for r in rows)
-
-
 def place_by_words(
     session: Session, address: str | None, community: str | None, scope_code: str
 ) -> VillagePlace:
@@ -151,9 +133,10 @@ def place_by_words(
     Raises
     ------
     InvalidInput
-        Neither names a village of the scope (or one of several).
+        Neither names a village of the scope (or one of several), or the unit named is
+        retired (:func:`retired_refusal`).
     """
-    places = scope_gazetteer(session, scope_code)
+    places = read_gazetteer(session, scope_code)
     prefer = Preference([scope_code], scope=scope_code)  # a registrar imports no units
     unit: str | None = None
     source = BY_COMMUNITY
@@ -178,6 +161,8 @@ def place_by_words(
         if not address and not community:
             raise InvalidInput("请在地图上点选居住地，或填写居住地址")
         raise InvalidInput(NOT_FOUND.format(source=source if community else BY_ADDRESS))
+    if found.retired_on is not None:
+        raise InvalidInput(retired_refusal(places, found, source))
     if found.level < Level.VILLAGE:
         raise InvalidInput(NOT_A_VILLAGE.format(source=source, unit=places.under_parent(found)))
     grids = session.execute(
@@ -192,4 +177,104 @@ def place_by_words(
         source=source,
         village=places.under_parent(found),
         grids=tuple(str(g.name) for g in grids),
+        grid_codes=tuple(str(g.code) for g in grids),
     )
+
+
+def retired_refusal(places: Gazetteer, unit: Place, source: str) -> str:
+    """Return the refusal of a retired unit named: 撤并 into the unit that took it over, or 撤销.
+
+    Parameters
+    ----------
+    places : Gazetteer
+        The gazetteer the unit was found in (its successor is named from it).
+    unit : Place
+        The retired unit.
+    source : str
+        What named it: :data:`BY_ADDRESS` or :data:`BY_COMMUNITY`.
+
+    Returns
+    -------
+    str
+        The refusal, naming the live unit its successors lead to, when one does.
+
+    Examples
+    --------
+    >>> from datetime import date
+    >>> places = Gazetteer([
+    ...     Place("530424101000", "盘溪镇", 4, None),
+    ...     Place("530424101201", "高寨村", 5, "530424101000", date(2024, 6, 28), "530424101203"),
+    ...     Place("530424101202", "旧寨村", 5, "530424101000", date(2024, 6, 28)),
+    ...     Place("530424101203", "河岭村", 5, "530424101000")])
+    >>> retired_refusal(places, places.unit("530424101201"), BY_ADDRESS)
+    '居住地址中的盘溪镇高寨村已于 2024-06-28 撤并，现为盘溪镇河岭村（530424101203）：\
+请填写现在的村（社区），或在地图上点选居住地'
+    >>> retired_refusal(places, places.unit("530424101202"), BY_COMMUNITY)
+    '所属村（社区）盘溪镇旧寨村已于 2024-06-28 撤销：请填写现在的村（社区），\
+或在地图上点选居住地'
+    """
+    day = unit.retired_on.isoformat() if unit.retired_on is not None else ""
+    heir = unit.successor_code
+    how = f"撤并，现为{places.label_of(heir)}" if heir is not None else "撤销"
+    said = "居住地址中的" if source == BY_ADDRESS else source
+    return RETIRED.format(source=said, unit=places.under_parent(unit), day=day, how=how)
+
+
+@dataclass(frozen=True)
+class VillageChoice:
+    """A live village of the scope, as the form's 所属村（社区） suggests it.
+
+    Attributes
+    ----------
+    code : str
+        Its code.
+    name : str
+        Its name.
+    township : str or None
+        The name of its township (街道).
+    value : str
+        What the 所属村（社区） is filled with: its name, or its township's and its name when
+        the scope has another village of that name.
+    """
+
+    code: str
+    name: str
+    township: str | None
+    value: str
+
+
+def scope_villages(session: Session, scope_code: str) -> list[VillageChoice]:
+    """Return the live villages (村、社区) of the scope, by code.
+
+    Parameters
+    ----------
+    session : sqlalchemy.orm.Session
+        Session of the registrar.
+    scope_code : str
+        The registrar's scope.
+
+    Returns
+    -------
+    list of VillageChoice
+        Each village, with what the form's 所属村（社区） takes for it.
+    """
+    units = unit_places(session, scope_code)
+    names = {u.code: u.name for u in units}
+    lo = scope_code.rstrip("0")
+    villages = [
+        u
+        for u in units
+        if u.level == Level.VILLAGE and u.retired_on is None and u.code.startswith(lo)
+    ]
+    shared = Counter(u.name for u in villages)
+    return [
+        VillageChoice(
+            code=u.code,
+            name=u.name,
+            township=names.get(u.parent_code or ""),
+            value=u.name
+            if shared[u.name] == 1
+            else f"{names.get(u.parent_code or '', '')}{u.name}",
+        )
+        for u in villages
+    ]

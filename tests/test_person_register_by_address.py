@@ -9,21 +9,29 @@ and :mod:`layers.person_village` places the registered person: their village fro
 his 走访 list; a village of several grids leaves them without a grid, and the answer says a
 grid must be chosen. No point is made up. The villages are the ones of
 :mod:`tests.test_person_address_placing`, added to the API world and removed afterwards.
+
+The console's form (session 47, pf) suggests the scope's villages for the 所属村（社区）
+(``GET /api/persons/villages``), asks where the words place a person before registering them
+(``GET /api/persons/village``) and registers a person of a village of several grids into the
+grid picked. A village a re-division retired is refused by name, as 撤并 with the village that
+took it over, or 撤销 when none did (two retired villages of 甲二镇, added for those tests).
 """
 # ruff: noqa: F811
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import date
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from geo.codes import make_resident_id
 from layers.database import apply_scope
+from tests.api_fixtures import TOWN_A2
 from tests.conftest import SuiteDatabase
 from tests.test_person_address_placing import (  # noqa: F401  (the fixture)
     ONE,
@@ -38,6 +46,9 @@ from tests.test_person_address_placing import (  # noqa: F401  (the fixture)
 
 Headers = Callable[[str], dict[str, str]]
 PERSONS = "/api/persons"
+MERGED, GONE = "460105002103", "460105002104"
+"""Villages of 甲二镇 a re-division retired: merged into ``ONE``, and abolished."""
+MERGED_NAME, GONE_NAME = "并入试点村", "撤销试点村"
 
 
 def _form(seq: int, address: str | None, **changes: Any) -> dict[str, Any]:
@@ -120,3 +131,117 @@ def test_a_village_of_several_grids_leaves_the_person_without_one_and_says_so(
     )
     assert outside.status_code == 422, outside.text
     assert "未能从居住地址找到您辖区内的村（社区）" in outside.json()["detail"]
+
+
+@pytest.fixture
+def retired(database: SuiteDatabase, villages: Placed) -> Iterator[None]:
+    """Two retired villages of 甲二镇: one merged into ``ONE``, one without successor."""
+    rows = [
+        {"c": MERGED, "n": MERGED_NAME, "s": ONE},
+        {"c": GONE, "n": GONE_NAME, "s": None},
+    ]
+    try:
+        with Session(database.owner) as owner, owner.begin():
+            apply_scope(owner, None)
+            owner.execute(
+                text(
+                    "INSERT INTO jurisdictions (code, name, level, parent_code, retired_on,"
+                    " successor_code) VALUES (:c, :n, 5, :p, DATE '2025-03-01', :s)"
+                ),
+                [row | {"p": TOWN_A2} for row in rows],
+            )
+        yield
+    finally:
+        with Session(database.owner) as owner, owner.begin():
+            apply_scope(owner, None)
+            owner.execute(
+                text("DELETE FROM jurisdictions WHERE code = ANY(:c)"), {"c": [MERGED, GONE]}
+            )
+
+
+def test_the_form_is_offered_the_scope_s_villages_and_the_grids_to_pick_from(
+    api_client: TestClient, auth_headers: Headers, villages: Placed, retired: None
+) -> None:
+    registrar = auth_headers("cmd_a")
+    listed = api_client.get(f"{PERSONS}/villages", headers=registrar)
+    assert listed.status_code == 200, listed.text
+    by_code = {v["code"]: v for v in listed.json()}
+    assert by_code[ONE] == {"code": ONE, "name": ONE_NAME, "township": "甲二镇", "value": ONE_NAME}
+    assert TWO in by_code
+    assert MERGED not in by_code and GONE not in by_code  # retired: not suggested
+    assert all(code.startswith("460105") for code in by_code)
+    # a township's dispatcher (甲一街道) is offered none of 甲二镇's villages
+    other = api_client.get(f"{PERSONS}/villages", headers=auth_headers("disp_a1"))
+    assert other.status_code == 200, other.text
+    assert {ONE, TWO}.isdisjoint(v["code"] for v in other.json())
+
+    # where the words place a person: the village of two grids names both, with their codes
+    asked = api_client.get(
+        f"{PERSONS}/village", params={"address": f"{TWO_NAME}建设路5号"}, headers=registrar
+    )
+    assert asked.status_code == 200, asked.text
+    found = asked.json()
+    assert (found["area_code"], found["grid_code"], found["placed_by"]) == (TWO, None, "居住地址")
+    assert found["village"] == f"甲二镇{TWO_NAME}"
+    assert found["grids"] == [
+        {"code": TWO + "001", "name": "试点1网格"},
+        {"code": TWO + "002", "name": "试点2网格"},
+    ]
+    assert "有 2 个网格（试点1网格、试点2网格）" in found["note"]
+    one = api_client.get(f"{PERSONS}/village", params={"community": ONE}, headers=registrar)
+    assert one.status_code == 200, one.text
+    assert (one.json()["grid_code"], one.json()["placed_by"], one.json()["note"]) == (
+        ONE_GRID,
+        "所属村（社区）",
+        None,
+    )
+    # nothing named: the refusal the registration gives
+    nothing = api_client.get(
+        f"{PERSONS}/village", params={"address": "幸福小区"}, headers=registrar
+    )
+    assert nothing.status_code == 422, nothing.text
+    assert "未能从居住地址找到您辖区内的村（社区）" in nothing.json()["detail"]
+
+    # the grid picked: registered into it, on its grid's list
+    picked = api_client.post(
+        PERSONS,
+        json=_form(4, f"{TWO_NAME}建设路5号", community=TWO_NAME, grid_code=TWO + "002"),
+        headers=registrar,
+    )
+    assert picked.status_code == 201, picked.text
+    person = picked.json()
+    assert (person["area_code"], person["grid_code"], person["grid_name"]) == (
+        TWO,
+        TWO + "002",
+        "试点2网格",
+    )
+    assert not any("网格" in notice for notice in person["notices"])
+
+
+def test_a_retired_village_is_refused_naming_the_village_that_took_it_over(
+    api_client: TestClient, auth_headers: Headers, villages: Placed, retired: None
+) -> None:
+    registrar = auth_headers("cmd_a")
+    merged = f"甲二镇{MERGED_NAME}已于 2025-03-01 撤并，现为甲二镇{ONE_NAME}（{ONE}）"
+    for words, said in (
+        ({"address": f"甲二镇{MERGED_NAME}幸福路3号"}, f"居住地址中的{merged}"),
+        ({"community": MERGED_NAME}, f"所属村（社区）{merged}"),
+        ({"community": MERGED}, f"所属村（社区）{merged}"),
+        (
+            {"address": f"{GONE_NAME}建设路5号"},
+            f"居住地址中的甲二镇{GONE_NAME}已于 2025-03-01 撤销：",
+        ),
+    ):
+        registered = api_client.post(PERSONS, json=_form(5, None) | words, headers=registrar)
+        assert registered.status_code == 422, (words, registered.text)
+        assert registered.json()["detail"].startswith(said), registered.json()["detail"]
+        assert "请填写现在的村（社区），或在地图上点选居住地" in registered.json()["detail"]
+        asked = api_client.get(f"{PERSONS}/village", params=words, headers=registrar)
+        assert asked.status_code == 422, asked.text
+        assert asked.json()["detail"] == registered.json()["detail"]
+    # an address naming the retired village and the live one that took it over: the live one
+    both = api_client.post(
+        PERSONS, json=_form(5, f"{ONE_NAME}（原{MERGED_NAME}）3组"), headers=registrar
+    )
+    assert both.status_code == 201, both.text
+    assert (both.json()["area_code"], both.json()["grid_code"]) == (ONE, ONE_GRID)

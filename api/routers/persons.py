@@ -56,6 +56,7 @@ from layers import (
     person_closing,
     person_entry,
     person_overdue_list,
+    person_village,
     visit_photos,
     visit_schedule,
 )
@@ -626,6 +627,84 @@ def residence(
     """
     _check_sees_persons(user)
     return person_entry.residence_at(session, lon, lat, scope_code=user.scope_code)
+
+
+class VillageOut(BaseModel):
+    """A live village of the scope, as the registration form's 所属村（社区） suggests it."""
+
+    code: str
+    name: str
+    township: str | None
+    value: str = Field(
+        description="What the form's 所属村（社区） takes: the name, or the township's and the"
+        " name when the scope has another village of that name"
+    )
+
+
+@router.get(
+    "/villages", response_model=list[VillageOut], responses={403: {"description": "Counts only"}}
+)
+def villages(user: BusinessUser, session: SessionDep) -> list[VillageOut]:
+    """List the live villages (村、社区) of the scope, for the form's 所属村（社区）."""
+    _check_sees_persons(user)
+    return [
+        VillageOut(code=v.code, name=v.name, township=v.township, value=v.value)
+        for v in person_village.scope_villages(session, user.scope_code)
+    ]
+
+
+class GridChoiceOut(BaseModel):
+    """A grid in use of the village."""
+
+    code: str
+    name: str
+
+
+class VillageByWordsOut(BaseModel):
+    """Where a person given no point would be placed: the village their words name, its grids."""
+
+    area_code: str
+    village: str = Field(description="Under its township: 宁州街道复安社区")
+    placed_by: str = Field(description="居住地址 or 所属村（社区）")
+    grid_code: str | None = Field(description="The village's one grid in use, if it has one")
+    grids: list[GridChoiceOut] = Field(description="Its grids in use, to choose from")
+    note: str | None = Field(description="What the registration says when no grid is set")
+
+
+@router.get(
+    "/village",
+    response_model=VillageByWordsOut,
+    responses={
+        403: {"description": "Counts only"},
+        422: {"description": "The words name no village of the scope, or a retired one"},
+    },
+)
+def village_by_words(
+    user: BusinessUser,
+    session: SessionDep,
+    address: Annotated[str | None, Query(max_length=person_entry.ADDRESS_MAX)] = None,
+    community: Annotated[str | None, Query(max_length=60)] = None,
+) -> VillageByWordsOut:
+    """Say where a person given a 居住地址 or 所属村（社区） and no point would be placed.
+
+    What the registration form asks before it registers such a person, to offer the grids of
+    a village of several grids: the refusal the registration would give otherwise.
+    """
+    _check_sees_persons(user)
+    address = " ".join((address or "").split()) or None
+    community = (community or "").strip() or None
+    place = person_village.place_by_words(session, address, community, user.scope_code)
+    return VillageByWordsOut(
+        area_code=place.area_code,
+        village=place.village,
+        placed_by=place.source,
+        grid_code=place.grid_code,
+        grids=[
+            GridChoiceOut(code=code, name=name)
+            for code, name in zip(place.grid_codes, place.grids, strict=True)
+        ],
+        note=place.several_note,
+    )
 
 
 class PersonIn(BaseModel):

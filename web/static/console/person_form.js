@@ -10,7 +10,11 @@
 // requires (trial AW S1), and the dates the 司法所's reminders run on are asked (trial AW m3).
 // A person whose spot is not known may be registered by the 居住地址 alone: the server places
 // them in the village it names, and in its grid when it has one (layers/person_village.py), and
-// the form says where, or that a grid must still be chosen (closing note s45, pc).
+// the form says where, or that a grid must still be chosen (closing note s45, pc). The
+// 所属村（社区） may be typed or picked from the villages of the scope (GET /api/persons/villages);
+// a person placed by these words in a village of several grids is not registered at once: the
+// form asks GET /api/persons/village, lists the village's grids to pick one from, or 暂不划入网格
+// (then on no worker's 走访 list), and registers them into the grid chosen (trial s47, pf).
 "use strict";
 (function () {
   const dialog = document.getElementById("zz-person-dialog");
@@ -28,6 +32,7 @@
   responsible.addEventListener("change", counted);
   const attrsBox = document.getElementById("zz-person-attrs-box");
   const attrs = document.getElementById("zz-person-attrs");
+  const address = document.getElementById("zz-person-address");
   const map = window.zzMap;
   let me = null;
   let fields = null; // each category's fields (GET /api/persons/fields), read once
@@ -35,6 +40,93 @@
   let marker = null;
   let asking = 0; // the place asked last (a later pick wins)
   let registered = null; // the ring of the person last registered
+  let villagesRead = false; // the datalist of the scope's villages, filled once
+
+  // 所属村（社区）: typed, or one of the scope's villages (a datalist: arrows and Enter pick one)
+  const communityLabel = document.createElement("label");
+  communityLabel.htmlFor = "zz-person-community";
+  communityLabel.textContent = "所属村（社区）";
+  const community = document.createElement("input");
+  community.id = "zz-person-community";
+  community.className = "form-control form-control-sm";
+  community.maxLength = 60;
+  community.placeholder = "选填：可从列表中选择";
+  community.setAttribute("list", "zz-person-villages");
+  const villages = document.createElement("datalist");
+  villages.id = "zz-person-villages";
+  address.after(communityLabel, community, villages);
+
+  // the grids of a village of several, when the words placed the person there: one is picked
+  // (arrows in the group), or 暂不划入网格; the 登记 button then says which
+  const picker = document.createElement("fieldset");
+  picker.id = "zz-person-grids";
+  picker.className = "mt-2 small";
+  picker.hidden = true;
+  const pickerTitle = document.createElement("legend");
+  pickerTitle.id = "zz-person-grids-title";
+  pickerTitle.className = "small fw-semibold mb-1";
+  const pickerList = document.createElement("div");
+  pickerList.className = "border rounded px-2 py-1";
+  pickerList.style.maxHeight = "7.5rem"; // a village of many grids scrolls within a 1366×768 screen
+  pickerList.style.overflowY = "auto";
+  picker.append(pickerTitle, pickerList);
+  attrsBox.before(picker);
+  let unsettledNote = null; // what the registration says of a person left without a grid
+
+  function readVillages() {
+    if (villagesRead) return;
+    villagesRead = true;
+    zz.api("/api/persons/villages")
+      .then(function (read) {
+        read.forEach(function (v) {
+          const option = document.createElement("option");
+          option.value = v.value;
+          if (v.township && v.value === v.name) option.label = v.township;
+          villages.appendChild(option);
+        });
+      })
+      .catch(() => (villagesRead = false)); // asked again when the form opens next
+  }
+
+  function hideGrids() {
+    picker.hidden = true;
+    pickerList.textContent = "";
+    unsettledNote = null;
+    submit.textContent = "登记";
+  }
+
+  /** The village's grids to pick from, the first focused: the words did not tell which. */
+  function showGrids(found) {
+    pickerList.textContent = "";
+    pickerTitle.textContent =
+      "所在网格：按" + found.placed_by + "定到" + found.village + "，该村（社区）有 " +
+      found.grids.length + " 个网格，请选择";
+    const choices = found.grids.map((g) => [g.code, g.name]);
+    choices.push(["", "暂不划入网格（不在任何网格员的走访名单上）"]);
+    choices.forEach(function ([code, name]) {
+      const label = document.createElement("label");
+      label.className = "form-check mb-0";
+      const radio = document.createElement("input");
+      radio.type = "radio";
+      radio.name = "zz-person-grid";
+      radio.className = "form-check-input";
+      radio.value = code;
+      label.append(radio, " " + name);
+      pickerList.appendChild(label);
+    });
+    unsettledNote = found.note;
+    picker.hidden = false;
+    where.textContent = "按" + found.placed_by + "定到" + found.village + "，请选择所在网格";
+    where.className = "text-warning-emphasis";
+    picker.scrollIntoView({ block: "nearest" });
+    pickerList.querySelector("input").focus();
+  }
+  pickerList.addEventListener("change", function () {
+    const chosen = pickerList.querySelector("input:checked");
+    submit.textContent = chosen && !chosen.value ? "不划入网格，登记" : "登记到所选网格";
+  });
+  // other words may name another village: its grids are asked again
+  [address, community].forEach((input) => input.addEventListener("input", hideGrids));
 
   /**
    * The options of a code table; `chosen` is the default the form's reset comes back to (none:
@@ -137,6 +229,7 @@
   async function place(lat, lng) {
     const ticket = ++asking;
     point = null;
+    hideGrids(); // the point places the person, not the words
     if (marker) marker.remove();
     marker = L.circleMarker([lat, lng], { radius: 8, color: "#ff7f00", weight: 3, fill: false }).addTo(map);
     unplaced("正在查询所在社区、网格…");
@@ -251,7 +344,8 @@
     point = null;
     if (marker) marker.remove();
     marker = null;
-    unplaced("未选（也可只填居住地址，按地址定到村（社区）和网格）");
+    unplaced("未选（也可只填居住地址或所属村（社区），按其定到村（社区）和网格）");
+    hideGrids();
     showAttributes();
     since.value = zz.beijingDay();
     since.max = since.value;
@@ -336,23 +430,55 @@
       undated.focus();
       return;
     }
-    const address = document.getElementById("zz-person-address").value.trim();
-    if (!point && (marker || !address)) {
+    const written = address.value.trim();
+    const named = community.value.trim();
+    if (!point && (marker || (!written && !named))) {
       showError(
         marker
           ? "所选居住地不能登记：" + where.textContent
-          : "请在地图上点选居住地，或使用我的位置，或填写居住地址（写明所在村、社区）"
+          : "请在地图上点选居住地，或使用我的位置，或填写居住地址（写明所在村、社区）、所属村（社区）"
       );
       return;
     }
+    let gridCode = null;
+    let settled = null; // the grid picked, or "" for 暂不划入网格
+    if (!point && !picker.hidden) {
+      const chosen = pickerList.querySelector("input:checked");
+      if (!chosen) {
+        showError("请选择所在网格，或选“暂不划入网格”");
+        pickerList.querySelector("input").focus();
+        return;
+      }
+      settled = chosen.value;
+      gridCode = chosen.value || null;
+    }
     submit.disabled = true;
     showError("");
+    if (!point && settled === null) {
+      // placed by the words: a village of several grids asks which first
+      try {
+        const found = await zz.api(
+          "/api/persons/village?" + new URLSearchParams(Object.entries({ address: written, community: named }).filter(([, v]) => v))
+        );
+        if (found.grids.length > 1) {
+          submit.disabled = false;
+          showGrids(found);
+          return;
+        }
+      } catch (failure) {
+        showError(failure.message);
+        submit.disabled = false;
+        return;
+      }
+    }
     const body = {
       category: category.value,
       name: document.getElementById("zz-person-name").value,
       resident_id: document.getElementById("zz-person-id").value,
       management_level: Number(level.value),
-      address: address || null,
+      address: written || null,
+      community: point ? null : named || null,
+      grid_code: gridCode,
       lon: point ? point[1] : null,
       lat: point ? point[0] : null,
       on_record_since: since.value,
@@ -365,16 +491,23 @@
     try {
       const person = await zz.api("/api/persons", { method: "POST", json: body });
       const placedAt = [person.area_name, person.grid_name].filter(Boolean).join(" ");
+      const byWords = person.placed_by || settled !== null;
       zz.toast(
         "已登记 " + person.name_masked + "（" + zz.label("person_category", person.category) + "），" +
-          (person.placed_by
-            ? "按" + person.placed_by + "定到" + placedAt +
-              (person.grid_code ? "，已列入该网格网格员的走访名单" : "，未划入网格")
-            : placedAt),
+          (person.placed_by ? "按" + person.placed_by + "定到" : settled ? "定到" : "") + placedAt +
+          (byWords
+            ? person.grid_code
+              ? "，已列入该网格网格员的走访名单"
+              : "，未划入网格，不在任何网格员的走访名单上"
+            : ""),
         "success"
       );
-      // the same person on record in another category: said apart, to be read
-      for (const notice of person.notices || []) zz.toast(notice, "warning", { sticky: true });
+      // the same person on record in another category: said apart, to be read (a grid left
+      // unset on purpose is not told again)
+      const known = settled === "" ? unsettledNote : null;
+      for (const notice of person.notices || []) {
+        if (notice !== known) zz.toast(notice, "warning", { sticky: true });
+      }
       dialog.close();
       const where = point;
       reset();
@@ -407,6 +540,7 @@
     open.hidden = false;
     open.addEventListener("click", function () {
       reset();
+      readVillages();
       dialog.showModal();
     });
   });
