@@ -65,9 +65,9 @@ def demo(
     from datetime import UTC, datetime
 
     from rich.console import Console
-    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
     from sqlalchemy.orm import Session
 
+    from importers.demo.progress import DemoProgress
     from layers import migrate
     from layers.database import apply_scope, gather_statistics, make_engine, resolve_urls
     from layers.settings import Settings
@@ -76,10 +76,8 @@ def demo(
     settings = Settings.from_env()
     now = datetime.now(UTC)
     started = time.perf_counter()
-    with Progress(
-        SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=console
-    ) as progress:
-        task = progress.add_task("准备数据库", total=None)
+    with DemoProgress(console) as progress:  # lines in a log file, a spinner on a terminal
+        progress.update("准备数据库")
         urls = resolve_urls(settings, start=True)
         engine = make_engine(urls.owner, pool_size=1)
         try:
@@ -92,12 +90,12 @@ def demo(
             from importers.demo.load import load_demo
             from layers.secrets import platform_keys
 
-            progress.update(task, description=f"生成演示数据 {code}")
+            progress.update(f"生成演示数据 {code}")
             data = generate(code, seed=seed, now=now, factor=scale)
             keys = platform_keys(settings)
 
             def step(name: str) -> None:
-                progress.update(task, description=f"写入：{name}")
+                progress.update(f"写入：{name}")
 
             with Session(engine) as session, session.begin():
                 apply_scope(session, None)
@@ -107,7 +105,7 @@ def demo(
             # feed took 2 s for the first minute)
             step("统计信息")
             gather_statistics(engine)
-            progress.update(task, description="热点分析（近一年）")
+            progress.update("热点分析（近一年）")
             hotspots = analyse_last_year(engine, county=data.county_code, now=now)
         except CountyRefused as exc:
             progress.stop()
