@@ -30,7 +30,8 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from geo.codes import make_resident_id
-from layers.database import apply_scope
+from layers.database import apply_scope, psycopg_connection
+from layers.unit_gazetteer import unit_places
 from tests.api_fixtures import TOWN_A2
 from tests.conftest import SuiteDatabase
 from tests.test_person_address_placing import (  # noqa: F401  (the fixture)
@@ -245,3 +246,23 @@ def test_a_retired_village_is_refused_naming_the_village_that_took_it_over(
     )
     assert both.status_code == 201, both.text
     assert (both.json()["area_code"], both.json()["grid_code"]) == (ONE, ONE_GRID)
+
+
+def test_one_reader_reads_the_units_through_a_session_or_an_importer_s_connection(
+    database: SuiteDatabase, villages: Placed, retired: None
+) -> None:
+    with Session(database.owner) as session, session.begin():
+        apply_scope(session, None)
+        every = unit_places(session)
+        assert unit_places(psycopg_connection(session)) == every  # as an import reads them
+        assert unit_places(session.connection()) == every
+        scoped = unit_places(session, TOWN_A2)
+    by_code = {p.code: p for p in every}
+    assert (by_code[MERGED].retired_on, by_code[MERGED].successor_code) == (date(2025, 3, 1), ONE)
+    assert (by_code[GONE].retired_on, by_code[GONE].successor_code) == (date(2025, 3, 1), None)
+    assert by_code[ONE].retired_on is None and by_code[ONE].parent_code == TOWN_A2
+    # a registrar's: the township's units and those above it, nothing beside it
+    above = {"460000000000", "460100000000", "460105000000"}
+    assert scoped == [p for p in every if p.code.startswith("460105002") or p.code in above]
+    assert {p.code for p in scoped} >= {TOWN_A2, ONE, TWO, MERGED, GONE}
+    assert not any(p.code.startswith("460105001") for p in scoped)
