@@ -7,7 +7,9 @@ directly inside the page's unit (its townships, a township's villages):
 
 * the persons on the register at the period's end (put on record by its last day, and not
   left it by then: ``ended_on`` after its last day);
-* the visits made in the period, by outcome (见到本人, 电话/视频联系, 人户分离, 失联);
+* the visits made in the period, by outcome (见到本人, 电话/视频联系, 人户分离, 失联), in the
+  unit they were made in (the person's then: a person who moved since leaves the visits made
+  before with the unit that made them, migration 0043);
 * the persons overdue at the period's end: their last visit that reached them
   (:data:`layers.visits_due.REACHED`) before the end, or the day put on record, plus their
   rule's interval, falls before the end (a 社区矫正 ended by then is not overdue).
@@ -143,11 +145,14 @@ def visit_series(
             f"   WHERE pv.person_id = p.id AND pv.outcome IN ({reached})"
             "   AND pv.visited_on < t.e ORDER BY pv.visited_on DESC LIMIT 1) lv ON true"
             "  GROUP BY 1, 2),"
-            f" vis AS (SELECT t.i, p.unit, count(*) AS visits, {outcome_counts}"
-            "  FROM person_visits pv JOIN p ON p.id = pv.person_id"
+            # a visit counts in the unit it was made in, wherever its person lives now: the
+            # unit a person left keeps the work it did, the one they moved to is not given it
+            f" vis AS (SELECT t.i, pv.unit, count(*) AS visits, {outcome_counts}"
+            f"  FROM (SELECT visited_on, outcome, {child_key_sql(code)} AS unit"
+            "   FROM person_visits WHERE area_code >= :lo AND area_code < :hi"
+            "   AND visited_on >= :first AND visited_on < :last) pv"
             # the period found by bisection, not by comparing each visit with each period
             "  JOIN t ON t.i = width_bucket(pv.visited_on, CAST(:starts AS date[]))"
-            "  WHERE pv.visited_on >= :first AND pv.visited_on < :last"
             "  GROUP BY 1, 2)"
             " SELECT i, unit, coalesce(reg.persons, 0) AS persons,"
             " coalesce(reg.overdue, 0) AS overdue, coalesce(vis.visits, 0) AS visits, "
