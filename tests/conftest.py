@@ -69,31 +69,52 @@ def database() -> Iterator[SuiteDatabase]:
         root.parent.rmdir() if root.parent.exists() else None
 
 
+MIGRATED_TEMPLATE = "zongzhi_migrated"
+"""The database :func:`separate_database` copies: created and migrated once per test process."""
+
+_TEMPLATES: set[str] = set()
+
+
 def separate_database(database: SuiteDatabase, name: str) -> DatabaseUrls:
-    """Create (anew) and migrate the database ``name`` in the suite's cluster; return its URLs.
+    """Create (anew) the migrated database ``name`` in the suite's cluster; return its URLs.
 
     For tests whose committed writes must not meet the worlds other tests commit into the
-    suite's main database (the served demo county, the schema fuzzer).
+    suite's main database (the served demo county, the schema fuzzer, the import commands).
+    The database is a copy (``CREATE DATABASE … TEMPLATE``) of :data:`MIGRATED_TEMPLATE`,
+    which the first call of the process creates with PostGIS and migrates, and no one connects
+    to afterwards: a copy takes about 0.1 s where creating the extension and running every
+    migration took about 0.7 s, and the suite makes some fifty of these databases.
     """
-    info = database.cluster.info()
-    server = info.url(OWNER_ROLE).rsplit("/", 1)[0]
+    server = database.cluster.info().url(OWNER_ROLE).rsplit("/", 1)[0]
+    if server not in _TEMPLATES:
+        _migrate_new_database(database, server, MIGRATED_TEMPLATE)
+        _TEMPLATES.add(server)
+    with psycopg.connect(server + "/postgres", autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        conn.execute(f"CREATE DATABASE {name} TEMPLATE {MIGRATED_TEMPLATE}")
+        conn.execute(f"GRANT CONNECT ON DATABASE {name} TO {APP_ROLE}")
+    return _urls_of(database, name)
+
+
+def _urls_of(database: SuiteDatabase, name: str) -> DatabaseUrls:
+    def swap(url: str) -> str:
+        return url.rsplit("/", 1)[0] + "/" + name
+
+    return DatabaseUrls(swap(database.urls.owner), swap(database.urls.app))
+
+
+def _migrate_new_database(database: SuiteDatabase, server: str, name: str) -> None:
+    """Create (anew) the database ``name`` with PostGIS and migrate it."""
     with psycopg.connect(server + "/postgres", autocommit=True) as conn:
         conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
         conn.execute(f"CREATE DATABASE {name}")
     with psycopg.connect(f"{server}/{name}", autocommit=True) as conn:
         conn.execute("CREATE EXTENSION IF NOT EXISTS postgis")
-        conn.execute(f"GRANT CONNECT ON DATABASE {name} TO {APP_ROLE}")
-
-    def swap(url: str) -> str:
-        return url.rsplit("/", 1)[0] + "/" + name
-
-    urls = DatabaseUrls(swap(database.urls.owner), swap(database.urls.app))
-    owner = make_engine(urls.owner, pool_size=1)
+    owner = make_engine(_urls_of(database, name).owner, pool_size=1)
     try:
         migrate.upgrade(owner)
     finally:
         owner.dispose()
-    return urls
 
 
 @pytest.fixture
