@@ -9,9 +9,9 @@ the period; the summary says how many of them have a location (the hot spots' ca
 many have none. Beside the categories by period, the workbook has the children by period
 (:func:`layers.trend_tables.child_counts`), both with a 合计 row and column, and each
 village's last months against as many before (变化对比,
-:func:`layers.trend_tables.village_changes`), and each 承办部门's figures over the window
-(部门办理情况, :func:`layers.department_figures.figures`: the 部门考核 dialog's and the brief's
-figures). No count includes
+:func:`layers.trend_tables.village_changes`), and each 承办部门's figures period by period and
+over the window (部门办理情况, :func:`layers.department_figures.figures`: the 部门考核 dialog's
+and the brief's figures, a month of theirs is a month's row here). No count includes
 the repeats (重复反映, cases marked as the duplicate of an earlier one), which the command view's
 briefs count: the summary's 说明 says so.
 """
@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import io
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -165,7 +165,11 @@ class Report:
         Each village's recent months against as many before
         (:func:`layers.trend_tables.village_changes`; empty when not asked for).
     departments : list of DepartmentRow
-        Each 承办部门's figures over the window (:func:`layers.department_figures.figures`).
+        Each 承办部门's figures over the window, the most received first: the sums of
+        ``department_periods``, each dispatch counted in the period it was received in.
+    department_periods : list of list of DepartmentRow
+        Each period's (:func:`layers.department_figures.figures` of the period), in the order
+        of the series' periods.
     """
 
     unit: dict[str, Any]
@@ -187,6 +191,7 @@ class Report:
     repeats: list[dict[str, Any]] = field(default_factory=list)
     visit_history: dict[str, Any] = field(default_factory=dict)
     departments: list[department_figures.DepartmentRow] = field(default_factory=list)
+    department_periods: list[list[department_figures.DepartmentRow]] = field(default_factory=list)
 
     @property
     def period(self) -> trends.Period:
@@ -261,6 +266,11 @@ def report(
     t = result.period_index(period)
     min_count = trends.min_count_for(actor)
     cell_min_count = trends.min_count_for(actor, of="cases")
+    # the departments' dispatches period by period, as the 部门考核 dialog counts a month
+    by_period = [
+        department_figures.figures(session, code, actor=actor, start=p.start, end=p.end, now=now)
+        for p in result.periods
+    ]
     return Report(
         unit=unit,
         series=result,
@@ -301,16 +311,52 @@ def report(
             if trends.counts_persons(actor)
             else {}
         ),
-        # the departments' dispatches over the whole window, as the 部门考核 dialog counts them
-        departments=department_figures.figures(
-            session,
-            code,
-            actor=actor,
-            start=result.periods[0].start,
-            end=result.periods[-1].end,
-            now=now,
-        ),
+        departments=window_departments(by_period),
+        department_periods=by_period,
     )
+
+
+def window_departments(
+    by_period: list[list[department_figures.DepartmentRow]],
+) -> list[department_figures.DepartmentRow]:
+    """Return each department's figures over the window: its periods' figures summed.
+
+    Every figure counts dispatches by the period they were received in, whatever became of
+    them later, so a dispatch counts in one period and the sums are the window's figures.
+
+    Parameters
+    ----------
+    by_period : list of list of DepartmentRow
+        Each period's rows (:func:`layers.department_figures.figures`).
+
+    Returns
+    -------
+    list of DepartmentRow
+        One row per department and county, the most received first (as
+        :func:`layers.department_figures.figures` orders them).
+
+    Examples
+    --------
+    >>> from layers.department_figures import DepartmentRow
+    >>> a = DepartmentRow("县住建局", "530424", "华宁县", 2, *([1] * 11))
+    >>> b = DepartmentRow("县人社局", "530424", "华宁县", 3, *([0] * 11))
+    >>> [(r.department, r.received, r.accepted) for r in window_departments([[a], [a, b], []])]
+    [('县住建局', 4, 2), ('县人社局', 3, 0)]
+    """
+    groups: dict[tuple[str, str], list[department_figures.DepartmentRow]] = {}
+    for rows in by_period:
+        for row in rows:
+            groups.setdefault((row.department, row.county), []).append(row)
+    summed = [
+        replace(
+            department_figures.total(rows),
+            department=department,
+            county=county,
+            county_name=rows[0].county_name,
+        )
+        for (department, county), rows in groups.items()
+    ]
+    return sorted(summed, key=lambda r: (-r.received, r.county, r.department))
 
 
 def history_note(
@@ -996,8 +1042,12 @@ def _repeats_sheet(book: Workbook, rep: Report) -> None:
         )
 
 
+WINDOW_ROWS = "统计时段合计"
+"""The 统计期 of the 部门办理情况 rows over the whole window, after the periods' rows."""
+
+
 def departments_note(rep: Report) -> str:
-    """Return what the sheet 部门办理情况 says of its window and of the report's case filter.
+    """Return what the sheet 部门办理情况 says of its periods and of the report's case filter.
 
     Parameters
     ----------
@@ -1007,30 +1057,68 @@ def departments_note(rep: Report) -> str:
     Returns
     -------
     str
-        The window (its periods and days), and that the case filter does not apply.
+        The periods and the window (its days), and that the case filter does not apply.
     """
     first, last = rep.series_json["periods"][0], rep.series_json["periods"][-1]
+    unit = "季度" if "Q" in rep.series.periods[0].key else "月"
     told = (
-        f"统计时段 {trends.window_label(rep.series.periods)}（{first['start']} 至 "
-        f"{last['end']}）内派出的派单"
+        f"按统计期（{unit}）分列各期内派出的派单，与部门考核的逐月统计相同；"
+        f"“{WINDOW_ROWS}”为统计时段 {trends.window_label(rep.series.periods)}"
+        f"（{first['start']} 至 {last['end']}）内派出的派单"
     )
     if rep.series.case_filter != trends.ALL_CASES:
         told += f"，不按本报告的案件范围（{rep.series.case_filter.label}）筛选"
     return told
 
 
-def _departments_sheet(book: Workbook, rep: Report) -> None:
-    """Add 部门办理情况: each 承办部门's dispatches over the window and a 合计 row (trial BA S1).
+def departments_rows(rep: Report) -> tuple[list[str], list[list[Any]]]:
+    """Return the sheet 部门办理情况: each period's departments and 合计, then the window's.
 
-    The figures of :func:`layers.department_figures.figures`, which the 部门考核 dialog and the
-    brief's sheet of the same name read, over the report's whole window.
+    A period without a dispatch to a department has its 合计 row of zeros, as the other
+    sheets show every period of the window; a window without any has no row (the sheet says
+    :data:`layers.department_figures.EMPTY`).
+
+    Parameters
+    ----------
+    rep : Report
+        From :func:`report`.
+
+    Returns
+    -------
+    tuple of (list of str, list of list)
+        统计期 and the headings of :data:`layers.department_figures.COLUMNS`, and the rows.
+    """
+    header, _ = department_figures.table([])
+    rows: list[list[Any]] = []
+    if not rep.departments:
+        return ["统计期", *header], rows
+    blocks = [
+        *zip((p.label for p in rep.series.periods), rep.department_periods, strict=True),
+        (WINDOW_ROWS, rep.departments),
+    ]
+    for label, figures in blocks:
+        _, cells = department_figures.table(figures)
+        rows += [[label, *c] for c in cells or [department_figures.total([]).cells()]]
+    return ["统计期", *header], rows
+
+
+def _departments_sheet(book: Workbook, rep: Report) -> None:
+    """Add 部门办理情况: each 承办部门's dispatches period by period and over the window.
+
+    The figures of :func:`layers.department_figures.figures`, which the 部门考核 dialog (a
+    month) and the brief's sheet of the same name read: a period's rows, then its 合计, and
+    last the window's (trial BA S1; per period as the report's other sheets).
     """
     sheet = table_sheet(
         book,
         department_figures.SHEET,
-        *department_figures.table(rep.departments),
+        *departments_rows(rep),
         empty=department_figures.EMPTY,
     )
+    for row in sheet.iter_rows(min_row=2):
+        if row[1].value == "合计" or row[0].value == WINDOW_ROWS:
+            for cell in row:
+                cell.font = Font(bold=True)
     sheet.append([f"注：{departments_note(rep)}。{department_figures.NOTE}"])
 
 
