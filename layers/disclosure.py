@@ -119,8 +119,10 @@ class RecentVisit:
 def _recent_visits(session: Session, person_id: int) -> list[RecentVisit]:
     rows = session.execute(
         text(
-            "SELECT v.id, v.visited_on, w.name AS visitor, v.note, v.outcome FROM person_visits v"
-            " LEFT JOIN workers w ON w.id = v.visitor_id WHERE v.person_id = :p"
+            "SELECT v.id, v.visited_on, w.visitor, v.note, v.outcome FROM person_visits v"
+            # the worker of a visit made before the person moved here, out of the scope's
+            # workers, named with the unit he visited in (migration 0043)
+            " LEFT JOIN zongzhi_visitors_of(:p) w ON w.visit_id = v.id WHERE v.person_id = :p"
             " ORDER BY v.visited_on DESC, v.id DESC LIMIT :n"
         ),
         {"p": person_id, "n": RECENT_VISITS},

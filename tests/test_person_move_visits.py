@@ -5,8 +5,9 @@ there only: the township a person moved to saw none of the visits made before th
 last visit gone from its 走访 list, the person overdue since the day put on record in its
 counts and the command feed, their history and its photo empty), while the township they left
 still held the visits of someone it no longer follows. Now the visits are read wherever their
-person is, and the trends page's 走访逐期统计 counts each visit where it was made: the old
-township keeps the work it did, and sees nothing of the person.
+person is (their clear record naming the old township's worker with his village), and the
+trends page's 走访逐期统计 counts each visit where it was made: the old township keeps the work it
+did, and sees nothing of the person.
 
 The world: 甲 (精神障碍, 重点管控: every 14 days) of 镇100 met on 20 October and phoned on
 13 November (with a photo) there, then moved to 镇200 on 16 November, where a visit on
@@ -23,17 +24,28 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from layers import command, trend_tables, trends, visit_history, visit_photos, visit_schedule
+from layers import (
+    command,
+    disclosure,
+    trend_tables,
+    trends,
+    visit_history,
+    visit_photos,
+    visit_schedule,
+)
 from layers.accounts import Reader
 from layers.china_time import CHINA
 from layers.database import apply_scope
 from layers.errors import NotFound
+from layers.secrets import Keys, seal
 from tests.migration_steps import migration_steps
 from tests.workflow_data import (
     COUNTY,
     MENTAL_KEY_EVERY_14_DAYS,
     NOW,
     actor,
+    add_user,
+    add_worker,
     ensure_world,
     grid,
     township,
@@ -47,6 +59,7 @@ OLD_VILLAGE, NEW_VILLAGE = village(100, 1), village(200, 2)
 LAST_REACHED = date(2026, 11, 13)
 DUE_ON = date(2026, 11, 27)
 MONTHS = trends.periods_ending(datetime(2026, 12, 2, tzinfo=UTC), "month", 2)  # Oct, Nov
+KEYS = Keys(hmac_key=b"\x01" * 32, seal_key=b"\x02" * 32)
 
 
 @dataclass(frozen=True)
@@ -58,16 +71,21 @@ class Moved:
     after: int
 
 
-def _visit(db: Session, person: int, area: str, day: date, outcome: str) -> int:
+def _visit(db: Session, person: int, area: str, day: date, outcome: str, visitor: int) -> int:
     return int(
         db.execute(
             text(
-                "INSERT INTO person_visits (person_id, area_code, visited_on, outcome)"
-                " VALUES (:p, :a, :d, :o) RETURNING id"
+                "INSERT INTO person_visits (person_id, area_code, visited_on, outcome, visitor_id)"
+                " VALUES (:p, :a, :d, :o, :w) RETURNING id"
             ),
-            {"p": person, "a": area, "d": day, "o": outcome},
+            {"p": person, "a": area, "d": day, "o": outcome, "w": visitor},
         ).scalar_one()
     )
+
+
+def _worker(db: Session, area: str, name: str) -> int:
+    lon, lat = village_centre(area)
+    return add_worker(db, area_code=area, lon=lon, lat=lat, home_grid=grid(area), name=name)
 
 
 @pytest.fixture
@@ -79,12 +97,13 @@ def moved(db: Session) -> Moved:
             text(
                 "INSERT INTO persons (category, name, id_hash, id_masked, id_sealed,"
                 " management_level, attributes, area_code, grid_code, residence,"
-                " on_record_since) VALUES ('mental', '甲', :h, '5304**********002X', 'sealed',"
-                " 1, '{}', :a, :g, ST_SetSRID(ST_MakePoint(:lon, :lat), 4490),"
+                " on_record_since) VALUES ('mental', '甲', :h, '5304**********002X', :s, 1,"
+                " '{}', :a, :g, ST_SetSRID(ST_MakePoint(:lon, :lat), 4490),"
                 " DATE '2026-01-01') RETURNING id"
             ),
             {
                 "h": (4300).to_bytes(32, "big"),
+                "s": seal(KEYS, "530424198001010029"),
                 "a": OLD_VILLAGE,
                 "g": grid(OLD_VILLAGE),
                 "lon": village_centre(OLD_VILLAGE)[0],
@@ -92,8 +111,9 @@ def moved(db: Session) -> Moved:
             },
         ).scalar_one()
     )
-    met = _visit(db, person, OLD_VILLAGE, date(2026, 10, 20), "met")
-    phoned = _visit(db, person, OLD_VILLAGE, LAST_REACHED, "contacted")
+    old_worker = _worker(db, OLD_VILLAGE, "李走访")
+    met = _visit(db, person, OLD_VILLAGE, date(2026, 10, 20), "met", old_worker)
+    phoned = _visit(db, person, OLD_VILLAGE, LAST_REACHED, "contacted", old_worker)
     db.execute(
         text(
             "INSERT INTO visit_photos (visit_id, person_id, area_code, width, height, content,"
@@ -115,7 +135,9 @@ def moved(db: Session) -> Moved:
             "p": person,
         },
     )
-    absent = _visit(db, person, NEW_VILLAGE, date(2026, 11, 21), "absent")
+    absent = _visit(
+        db, person, NEW_VILLAGE, date(2026, 11, 21), "absent", _worker(db, NEW_VILLAGE, "王新")
+    )
     return Moved(person, (met, phoned), absent)
 
 
@@ -137,6 +159,7 @@ def _overdue_kpi(db: Session, code: str) -> int:
 def test_the_new_township_reads_the_whole_history_and_the_old_one_its_own_work(
     db: Session, moved: Moved
 ) -> None:
+    commander = add_user(db, username="cmd-200-unmask", role="commander", scope_code=NEW_TOWN)
     _as(db, NEW_TOWN)
     (listed,) = _schedule(db, NEW_TOWN)
     assert (listed.id, listed.last_visit, listed.due_on, listed.overdue) == (
@@ -156,6 +179,19 @@ def test_the_new_township_reads_the_whole_history_and_the_old_one_its_own_work(
         (moved.after, 0),
         (moved.before[1], 1),  # the old township's photo came along
         (moved.before[0], 0),
+    ]
+    # the clear record names the old township's worker, with the village he visited in
+    clear = disclosure.unmask_person(
+        db,
+        Reader(commander, "cmd-200-unmask", "commander", NEW_TOWN, True),
+        moved.person,
+        reason="核实迁入人员走访情况",
+        keys=KEYS,
+    )
+    assert [(v.id, v.visitor, len(v.photos)) for v in clear.visits] == [
+        (moved.after, "王新", 0),
+        (moved.before[1], "李走访（村100-1）", 1),
+        (moved.before[0], "李走访（村100-1）", 0),
     ]
     # reading is all it gained: the old township's visits are still written there only
     corrected = db.execute(
@@ -227,10 +263,24 @@ def test_migration_0043_downgrades_to_the_visits_of_the_scope_and_upgrades(
         db.execute(text("RESET ROLE"))
         return person.last_visit, person.due_on, person.overdue, int(photos or 0)
 
+    def visitors_granted() -> list[bool]:
+        return list(
+            db.execute(
+                text(
+                    "SELECT has_function_privilege(r, 'zongzhi_visitors_of(bigint)', 'EXECUTE')"
+                    " FROM unnest(ARRAY['zongzhi_app', 'public']) r"
+                    " WHERE to_regprocedure('zongzhi_visitors_of(bigint)') IS NOT NULL"
+                )
+            ).scalars()
+        )
+
     assert seen_from_new_township() == (LAST_REACHED, DUE_ON, False, 1)
+    assert visitors_granted() == [True, False]  # the app role may run it, no other role
     with migration_steps(db, "0043_visits_follow_their_person.py") as (module, _conn):
         module.downgrade()
         # the visits before the move were out of sight: overdue since the day put on record
         assert seen_from_new_township() == (None, date(2026, 1, 15), True, 0)
+        assert visitors_granted() == []
         module.upgrade()
         assert seen_from_new_township() == (LAST_REACHED, DUE_ON, False, 1)
+        assert visitors_granted() == [True, False]
