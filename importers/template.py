@@ -32,7 +32,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Annotated, Any, Literal, get_args, get_origin
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
@@ -67,6 +67,7 @@ from layers.person_attributes import MODELS
 from layers.settings import Settings
 
 if TYPE_CHECKING:
+    from pydantic.fields import FieldInfo
     from sqlalchemy import Engine
 
 DATA_SHEET = "数据"
@@ -507,6 +508,49 @@ def _column(kind: Kind, field: str, examples: Examples) -> Column:
     return Column(field, header, required, note, example)
 
 
+YES_NO = ("是", "否")
+"""The values a template lists for a yes-or-no field of a category (是/否, 有/无 … are read)."""
+
+
+def attribute_values(info: FieldInfo) -> tuple[str, ...]:
+    """Return the values a category's field takes, as the template lists them (none: free).
+
+    A choice of words (矫正类别) lists its words, a yes-or-no field (是否累犯) 是 and 否, a
+    grade within bounds (危险性评估 0–5) each grade; the rest (dates, terms, free text) none.
+
+    Parameters
+    ----------
+    info : pydantic.fields.FieldInfo
+        The field of a model of :data:`layers.person_attributes.MODELS`.
+
+    Returns
+    -------
+    tuple of str
+        The values.
+
+    Examples
+    --------
+    >>> fields = MODELS["correction"].model_fields
+    >>> attribute_values(fields["correction_type"]), attribute_values(fields["absconded"])
+    (('管制', '缓刑', '假释', '暂予监外执行'), ('是', '否'))
+    >>> attribute_values(MODELS["mental"].model_fields["risk_assessment"])
+    ('0', '1', '2', '3', '4', '5')
+    >>> attribute_values(MODELS["released"].model_fields["sentence_months"])
+    ()
+    """
+    inner = next((a for a in get_args(info.annotation) if a is not type(None)), info.annotation)
+    if get_origin(inner) is Literal:
+        return tuple(str(v) for v in get_args(inner))
+    base = get_args(inner)[0] if get_origin(inner) is Annotated else inner
+    if base is bool:
+        return YES_NO
+    low = next((m.ge for m in info.metadata if hasattr(m, "ge")), None)  # Field(ge=…)
+    high = next((m.le for m in info.metadata if hasattr(m, "le")), None)
+    if base is int and isinstance(low, int) and isinstance(high, int):
+        return tuple(str(n) for n in range(low, high + 1))
+    return ()
+
+
 def _attribute_columns() -> list[Column]:
     columns = []
     for category, model in MODELS.items():
@@ -516,7 +560,9 @@ def _attribute_columns() -> list[Column]:
             header = next((c for c in choices if isinstance(c, str) and not c.isascii()), name)
             if name == "period":  # the start and end dates say it
                 continue
-            columns.append(Column(name, header, False, f"仅{label}填写", ""))
+            values = attribute_values(info)
+            note = f"仅{label}填写" + ("：从下拉列表选择" if values else "")
+            columns.append(Column(name, header, False, note, "", values))
     return columns
 
 

@@ -24,11 +24,12 @@ from importers.template import (
     DATA_SHEET,
     MAPPING_SHEET,
     NOTES_SHEET,
+    Column,
     code_tables,
     template_columns,
     write_template,
 )
-from layers.model import VideoStatus
+from layers.model import PersonCategory, VideoStatus
 from layers.person_attributes import MODELS, attribute_headers
 from layers.secrets import Keys
 from tests.import_fixtures import GRID, import_app, seed_jurisdictions
@@ -161,12 +162,21 @@ def test_every_value_a_template_offers_is_accepted(kind: str, field: str) -> Non
     columns = template_columns(KINDS[kind])
     offered = next(c for c in columns if c.field == field)
     examples = {c.header: c.example for c in columns if c.field in KINDS[kind].fields}
+    examples |= _category_of(kind, offered)  # a category's own column: a row of the category
     rows = [{**examples, offered.header: value} for value in offered.values]
     frame = pd.DataFrame(rows, index=pd.RangeIndex(2, 2 + len(rows), name="row"), dtype=object)
     options = ImportOptions(kind=kind)
     checked = check_table(SourceTable(frame), options, KEYS, file_name="t.xlsx", sha256="0")
     refused = [p for p in checked.checks.problems if p.column == offered.header]
     assert refused == []
+
+
+def _category_of(kind: str, column: Column) -> dict[str, str]:
+    """The 人员类别 of a category's own column (矫正类别: 社区矫正人员), else nothing."""
+    if column.field in KINDS[kind].fields:
+        return {}
+    category = next(c for c in MODELS if column.header in attribute_headers(c))
+    return {"*人员类别": PersonCategory.label_of(category)}
 
 
 KNOWN_WORDS: dict[tuple[str, str], tuple[str, ...]] = {
@@ -190,7 +200,7 @@ def _staged(kind: str, field: str, words: list[str]) -> pd.DataFrame:
         for c in columns
         if c.field in KINDS[kind].fields
     }
-    rows = [{**examples, offered.header: word} for word in words]
+    rows = [{**examples, **_category_of(kind, offered), offered.header: word} for word in words]
     frame = pd.DataFrame(rows, index=pd.RangeIndex(2, 2 + len(rows), name="row"), dtype=object)
     options = ImportOptions(kind=kind)
     checked = check_table(SourceTable(frame), options, KEYS, file_name="t.xlsx", sha256="0")
