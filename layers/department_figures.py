@@ -77,6 +77,7 @@ _FIGURES = text(
     -- a 回访 at the instant of the next 派单 is of this round: 回访不满意 dispatches again at once
     WITH d AS MATERIALIZED (
       SELECT d.id, d.case_id, d.department, left(c.area_code, 6) AS county,
+             width_bucket(d.assigned_at, CAST(:bounds AS timestamptz[])) AS period,
              d.assigned_at, d.accepted_at, d.finished_at, d.status,
              -- received past the case's 联系时限 (an order imported late, a dispatch made
              -- after it): as long a limit from its receipt, not late on arrival
@@ -90,7 +91,7 @@ _FIGURES = text(
         FROM dispatches AS d JOIN cases AS c ON c.id = d.case_id
        WHERE d.assignee_kind = 'department' AND d.department IS NOT NULL
          AND c.area_code >= :lo AND c.area_code < :hi
-         AND d.assigned_at >= :start AND d.assigned_at < :end
+         AND d.assigned_at >= :first AND d.assigned_at < :last
          AND (CAST(:names AS text[]) IS NULL OR d.department = ANY(CAST(:names AS text[])))
     ), f AS (
       SELECT d.*,
@@ -113,7 +114,7 @@ _FIGURES = text(
                AS visited
         FROM d
     )
-    SELECT f.department, f.county,
+    SELECT f.period, f.department, f.county,
            coalesce((SELECT j.name FROM jurisdictions AS j
                       WHERE j.code = f.county || '000000'), f.county) AS county_name,
            count(*) AS received,
@@ -134,8 +135,8 @@ _FIGURES = text(
            count(*) FILTER (WHERE f.satisfaction IN (3, 4, 5)) AS satisfied,
            count(*) FILTER (WHERE f.satisfaction IN (1, 2)) AS unsatisfied
       FROM f
-     GROUP BY f.department, f.county
-     ORDER BY count(*) DESC, f.county, f.department
+     GROUP BY f.period, f.department, f.county
+     ORDER BY f.period, count(*) DESC, f.county, f.department
     """
 )
 
@@ -240,21 +241,74 @@ def figures(
     NotFound
         ``code`` is not a jurisdiction inside the actor's scope.
     """
+    return figures_by_period(session, code, actor=actor, bounds=[start, end], now=now)[0]
+
+
+def figures_by_period(
+    session: Session,
+    code: str,
+    *,
+    actor: Actor,
+    bounds: Sequence[datetime],
+    now: datetime,
+) -> list[list[DepartmentRow]]:
+    """Return each department's figures in each of consecutive periods, in one statement.
+
+    Each dispatch counts in the period it was received in, as :func:`figures` of that period
+    counts it: the trend report's 部门办理情况 period by period.
+
+    Parameters
+    ----------
+    session : sqlalchemy.orm.Session
+        Session scoped to the actor (row-level security applies).
+    code : str
+        12-digit jurisdiction code inside the actor's scope.
+    actor : Actor
+        Who reads; a department account gets the departments it acts for only.
+    bounds : sequence of datetime
+        The periods' bounds (aware), increasing: period ``i`` is ``[bounds[i], bounds[i + 1])``.
+    now : datetime
+        Generation time (what is still open past its 办结时限 is 超期).
+
+    Returns
+    -------
+    list of list of DepartmentRow
+        One list per period, in the order of ``bounds``, each the most received first.
+
+    Raises
+    ------
+    ValueError
+        Fewer than two bounds, or bounds not increasing.
+    NotFound
+        ``code`` is not a jurisdiction inside the actor's scope.
+    """
+    if len(bounds) < 2 or any(a >= b for a, b in zip(bounds, bounds[1:], strict=False)):
+        raise ValueError("the periods' bounds must be at least two, increasing")
     lo, hi, _ = cases.unit_range(code, actor)
     names = department_scope.served_departments(session, actor)
     rows = session.execute(
         _FIGURES,
-        {"lo": lo, "hi": hi, "start": start, "end": end, "now": now, "names": names},
+        {
+            "lo": lo,
+            "hi": hi,
+            "bounds": list(bounds),
+            "first": bounds[0],
+            "last": bounds[-1],
+            "now": now,
+            "names": names,
+        },
     ).all()
-    return [
-        DepartmentRow(
-            department=str(r.department),
-            county=str(r.county),
-            county_name=str(r.county_name),
-            **{key: int(getattr(r, key)) for key in _COUNTS},
+    periods: list[list[DepartmentRow]] = [[] for _ in bounds[1:]]
+    for r in rows:
+        periods[int(r.period) - 1].append(
+            DepartmentRow(
+                department=str(r.department),
+                county=str(r.county),
+                county_name=str(r.county_name),
+                **{key: int(getattr(r, key)) for key in _COUNTS},
+            )
         )
-        for r in rows
-    ]
+    return periods
 
 
 _COUNTS = tuple(key for key, _ in COLUMNS[2:-1])

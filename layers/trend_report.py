@@ -168,7 +168,7 @@ class Report:
         Each 承办部门's figures over the window, the most received first: the sums of
         ``department_periods``, each dispatch counted in the period it was received in.
     department_periods : list of list of DepartmentRow
-        Each period's (:func:`layers.department_figures.figures` of the period), in the order
+        Each period's (:func:`layers.department_figures.figures_by_period`), in the order
         of the series' periods.
     """
 
@@ -267,10 +267,11 @@ def report(
     min_count = trends.min_count_for(actor)
     cell_min_count = trends.min_count_for(actor, of="cases")
     # the departments' dispatches period by period, as the 部门考核 dialog counts a month
-    by_period = [
-        department_figures.figures(session, code, actor=actor, start=p.start, end=p.end, now=now)
-        for p in result.periods
-    ]
+    # (calendar periods, each ending where the next begins)
+    bounds = [p.start for p in result.periods] + [result.periods[-1].end]
+    by_period = department_figures.figures_by_period(
+        session, code, actor=actor, bounds=bounds, now=now
+    )
     return Report(
         unit=unit,
         series=result,
