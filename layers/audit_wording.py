@@ -40,6 +40,7 @@ _PLATFORM_ACTIONS: dict[str, str] = {
     "person.import.refused": "导入时拒绝（其他辖区人员）",
     "person.id_probes": "疑似试探身份证号（暂停当日登记）",
     "person.end": "注销人员",
+    "person.grid": "划入或调整网格",
     "person.import_change": "导入更改人员",
     "person.erase": "删除人员记录（离册已满保存期）",
     "case.reporter.unmask": "查看反映人信息",
@@ -297,6 +298,10 @@ def _detail_text(entry: AuditEntry) -> str:
         day = f"，注销日期 {d['ended_on']}" if d.get("ended_on") else ""
         run = f"（导入 {d['import_id']}）" if d.get("import_id") else ""
         return f"注销原因：{d['reason']}{day}{run}"
+    if entry.action == "person.grid" and d.get("grid_code"):
+        was = d.get("from_grid") or f"{d.get('from_area')}（未划入网格）"
+        now = f"{d.get('grid_name') or ''}（{d['grid_code']}）"
+        return f"原网格 {was}；现网格 {now}；帮扶责任人 {d.get('responsibles', 0)} 名"
     if entry.action == "visit.record" and d.get("visited_on"):
         return f"走访日期 {d['visited_on']}" + (
             f"，附照片 {d['photos']} 张" if d.get("photos") else ""

@@ -332,6 +332,27 @@ def residence_at(session: Session, lon: float, lat: float, *, scope_code: str) -
         The unit covering it is retired.
     """
     area_code, grid_code = _point_place(session, lon, lat, scope_code)
+    return candidates_at(session, area_code, grid_code)
+
+
+def candidates_at(session: Session, area_code: str, grid_code: str | None) -> Residence:
+    """Return a unit and grid by name, and the workers who may follow a person living there.
+
+    Parameters
+    ----------
+    session : sqlalchemy.orm.Session
+        Session scoped to the reader (row-level security keeps the workers to the scope).
+    area_code : str
+        The person's unit (a village).
+    grid_code : str or None
+        Their grid, if one.
+
+    Returns
+    -------
+    Residence
+        The unit, the grid, and the workers of the grid first, then of the unit, by name
+        (at most :data:`CANDIDATES_MAX`).
+    """
     names = _place_names(session, area_code, grid_code)
     rows = session.execute(
         text(

@@ -55,6 +55,7 @@ from layers import (
     person_attributes,
     person_closing,
     person_entry,
+    person_grid,
     person_overdue_list,
     person_village,
     visit_photos,
@@ -707,6 +708,81 @@ def village_by_words(
     )
 
 
+@router.get(
+    "/grid-workers",
+    response_model=person_entry.Residence,
+    responses={
+        403: {"description": "Counts only"},
+        404: {"description": "The village is not of the scope"},
+        422: {"description": "The grid is not a live grid of the scope"},
+    },
+)
+def grid_workers(
+    user: BusinessUser,
+    session: SessionDep,
+    grid: Annotated[str | None, Query(pattern=r"^\d{15}$")] = None,
+    area: Annotated[str | None, Query(pattern=r"^\d{12}$")] = None,
+) -> person_entry.Residence:
+    """Say a grid (or a village, no grid chosen) by name and who may follow a person there.
+
+    What the registration form offers as 帮扶责任人 once the grid of a person placed by their
+    words is chosen, and the 划入网格 dialog once a grid is picked (the workers of the grid
+    first, then the village's others), as ``GET /api/persons/residence`` does for a point.
+    """
+    _check_sees_persons(user)
+    return person_grid.grid_workers(
+        session, grid_code=grid, area_code=area, scope_code=user.scope_code
+    )
+
+
+class PersonGridsOut(BaseModel):
+    """Where a person is on record, and the grids of a village to put them into."""
+
+    id: int
+    area_code: str
+    area_name: str | None
+    grid_code: str | None
+    grid_name: str | None
+    responsible_ids: list[int] = Field(description="The workers named 帮扶责任人 (of the scope)")
+    village: str = Field(description="The village listed: the person's own unless asked")
+    grids: list[GridChoiceOut] = Field(description="Its live grids, by code")
+
+
+@router.get(
+    "/{person_id}/grids",
+    response_model=PersonGridsOut,
+    responses={
+        403: {"description": "Not an operator of a county or below"},
+        404: {"description": "The person or the village is not of the scope"},
+        409: {"description": "Left the register"},
+    },
+)
+def person_grids(
+    person_id: PersonId,
+    user: BusinessUser,
+    session: SessionDep,
+    village: Annotated[str | None, Query(pattern=r"^\d{12}$")] = None,
+) -> PersonGridsOut:
+    """List the grids a person may be put into: their village's, or another village's of the scope.
+
+    What the 划入网格 / 调整网格 dialog opens with; no name is read (the dialog has the masked one).
+    """
+    person_grid.check_may_set(user.role, user.scope_code)
+    place = person_grid.person_place(session, person_id, scope_code=user.scope_code)
+    listed = village or place.area_code
+    grids = person_grid.village_grids(session, listed, scope_code=user.scope_code)
+    return PersonGridsOut(
+        id=place.id,
+        area_code=place.area_code,
+        area_name=place.area_name,
+        grid_code=place.grid_code,
+        grid_name=place.grid_name,
+        responsible_ids=list(place.responsible_ids),
+        village=listed,
+        grids=[GridChoiceOut(code=g.code, name=g.name) for g in grids],
+    )
+
+
 class PersonIn(BaseModel):
     """A person put on the register by hand: the residence picked on the map, or its grid.
 
@@ -932,4 +1008,77 @@ def end_person(
         ended_on=ended.ended_on,
         ended_reason=ended.ended_reason,
         message=ended.message(),
+    )
+
+
+class GridIn(BaseModel):
+    """The grid a person is put into (划入网格 / 调整网格) and their 帮扶责任人 from now on."""
+
+    grid_code: str = Field(pattern=r"^\d{15}$", examples=["530424101001002"])
+    responsible_ids: list[int] = Field(
+        default_factory=list,
+        max_length=person_grid.RESPONSIBLES_MAX,
+        description="They replace those named before; none: the grid's workers follow the person",
+    )
+
+
+class GridSetOut(BaseModel):
+    """The person put into the grid, masked, with what the console says of it."""
+
+    id: int
+    area_code: str
+    area_name: str | None
+    grid_code: str
+    grid_name: str | None
+    responsibles: int
+    message: str
+
+
+@router.post(
+    "/{person_id}/grid",
+    response_model=GridSetOut,
+    responses={
+        403: {"description": "Not an operator of a county or below"},
+        404: {"description": "Not found in scope"},
+        409: {"description": "Left the register"},
+        422: {"description": "The grid or a responsible is not of the scope, or nothing changes"},
+    },
+)
+def set_person_grid(
+    person_id: PersonId, body: GridIn, user: BusinessUser, session: SessionDep
+) -> GridSetOut:
+    """Put one person into a grid of the scope and name their 帮扶责任人, audited.
+
+    The grid's village becomes the person's unit (a grid of another village or township of the
+    scope moves them, their visits following: :mod:`layers.person_grid`); the grid's workers
+    then hold the person on their 走访 list. The audit entry (``person.grid``, under the person)
+    gives the codes of the places, no name; refusals are audited too.
+    """
+    with audited_refusal(session, user, person_grid.ACTION, "person", str(person_id)):
+        person_grid.check_may_set(user.role, user.scope_code)
+        moved = person_grid.set_grid(
+            session,
+            person_id,
+            body.grid_code,
+            responsible_ids=tuple(body.responsible_ids),
+            scope_code=user.scope_code,
+        )
+        audit.record(
+            session,
+            actor_id=user.id,
+            actor_name=user.username,
+            action=person_grid.ACTION,
+            object_type="person",
+            object_id=str(moved.id),
+            detail=moved.audit_detail(),
+        )
+        session.commit()
+    return GridSetOut(
+        id=moved.id,
+        area_code=moved.area_code,
+        area_name=moved.area_name,
+        grid_code=moved.grid_code,
+        grid_name=moved.grid_name,
+        responsibles=moved.responsibles,
+        message=moved.message(),
     )
