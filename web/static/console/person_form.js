@@ -14,8 +14,21 @@
 // 所属村（社区） may be typed or picked from the villages of the scope (GET /api/persons/villages);
 // a person placed by these words in a village of several grids is not registered at once: the
 // form asks GET /api/persons/village, lists the village's grids to pick one from, or 暂不划入网格
-// (then on no worker's 走访 list), and registers them into the grid chosen (trial s47, pf).
+// (then on no worker's 走访 list), and registers them into the grid chosen (trial s47, pf). The
+// grid the words give (a village of one grid, as soon as the words are entered), or the one
+// picked, offers its workers and the village's others as 帮扶责任人, as a point does (GET
+// /api/persons/grid-workers; s47, pe).
 "use strict";
+(function () {
+  // 划入网格/调整网格 (person_grid.js) on the 走访 card: loaded from beside this file where the
+  // page names no tag of its own for it (its plain URL: revalidated, never kept stale)
+  const own = document.currentScript;
+  if (own && !window.zzPersonGrid && !document.querySelector("script[src*='person_grid.js']")) {
+    const grid = document.createElement("script");
+    grid.src = own.src.split("?")[0].replace(/person_form\.js$/, "person_grid.js");
+    document.head.appendChild(grid);
+  }
+})();
 (function () {
   const dialog = document.getElementById("zz-person-dialog");
   const open = document.getElementById("zz-person-new");
@@ -72,6 +85,9 @@
   picker.append(pickerTitle, pickerList);
   attrsBox.before(picker);
   let unsettledNote = null; // what the registration says of a person left without a grid
+  let wordsVillage = null; // the village the words placed the person in, with several grids
+  let offeredByWords = false; // the 帮扶责任人 listed are those of the grid the words gave
+  const UNPLACED = "未选（也可只填居住地址或所属村（社区），按其定到村（社区）和网格）";
 
   function readVillages() {
     if (villagesRead) return;
@@ -115,6 +131,7 @@
       pickerList.appendChild(label);
     });
     unsettledNote = found.note;
+    wordsVillage = found.area_code;
     picker.hidden = false;
     where.textContent = "按" + found.placed_by + "定到" + found.village + "，请选择所在网格";
     where.className = "text-warning-emphasis";
@@ -124,9 +141,57 @@
   pickerList.addEventListener("change", function () {
     const chosen = pickerList.querySelector("input:checked");
     submit.textContent = chosen && !chosen.value ? "不划入网格，登记" : "登记到所选网格";
+    // the grid picked offers its workers; 暂不划入网格 the village's
+    if (chosen) offerAt(chosen.value ? { grid: chosen.value } : { area: wordsVillage });
   });
   // other words may name another village: its grids are asked again
   [address, community].forEach((input) => input.addEventListener("input", hideGrids));
+  // the workers the words offered go with them
+  [address, community].forEach((input) => input.addEventListener("input", function () {
+    if (!offeredByWords || point || marker) return;
+    offeredByWords = false;
+    asking++;
+    unplaced(UNPLACED);
+  }));
+  // words entered with no point: a village of one grid offers that grid's workers at once
+  [address, community].forEach((input) => input.addEventListener("change", byWords));
+
+  /** The 帮扶责任人 of a grid ({grid}) or of a village with no grid chosen ({area}). */
+  async function offerAt(params) {
+    const ticket = ++asking;
+    try {
+      const found = await zz.api("/api/persons/grid-workers?" + new URLSearchParams(params));
+      if (ticket !== asking || point) return;
+      offer(found);
+      offeredByWords = true;
+    } catch (failure) {
+      if (ticket === asking) showError(failure.message);
+    }
+  }
+
+  /** Ask where the words place the person (no point picked): one grid offers its workers. */
+  async function byWords() {
+    const written = address.value.trim();
+    const named = community.value.trim();
+    if (point || marker || !picker.hidden || (!written && !named)) return;
+    const ticket = ++asking;
+    let found;
+    try {
+      found = await zz.api(
+        "/api/persons/village?" + new URLSearchParams(Object.entries({ address: written, community: named }).filter(([, v]) => v))
+      );
+    } catch (failure) {
+      return; // said when the form is sent
+    }
+    if (ticket !== asking || point || marker) return;
+    if (found.grid_code) {
+      where.textContent = "按" + found.placed_by + "定到" + found.village;
+      where.className = "text-success";
+      offerAt({ grid: found.grid_code });
+    } else if (found.grids.length > 1) {
+      responsible.textContent = "（先选所在网格：登记时列出该村（社区）的 " + found.grids.length + " 个网格）";
+    }
+  }
 
   /**
    * The options of a code table; `chosen` is the default the form's reset comes back to (none:
@@ -344,7 +409,8 @@
     point = null;
     if (marker) marker.remove();
     marker = null;
-    unplaced("未选（也可只填居住地址或所属村（社区），按其定到村（社区）和网格）");
+    unplaced(UNPLACED);
+    offeredByWords = false;
     hideGrids();
     showAttributes();
     since.value = zz.beijingDay();

@@ -330,6 +330,9 @@
     // 注销 for the operators (person_closing.js, trial AW M1): the list is read again after
     const end = window.zzPersonClosing && window.zzPersonClosing.button(me, p, () => load(false));
     if (end) actions.appendChild(end);
+    // 划入网格/调整网格 for the same operators (person_grid.js): the list is read again after
+    const place = window.zzPersonGrid && window.zzPersonGrid.button(me, p, () => load(false));
+    if (place) actions.appendChild(place);
     if (p.last_visit_photos) actions.appendChild(photosButton(li, p));
     li.appendChild(actions);
     return li;
