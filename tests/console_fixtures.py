@@ -1,11 +1,13 @@
 """The demo county served for the console's browser tests, in a database of its own.
 
-``console_demo`` creates the database ``zongzhi_console`` in the suite's cluster, migrates it,
-loads the full 华宁县 demo (the data ``make demo`` loads, fixed seed, generated relative to now),
-runs the one-year hot-spot analysis as ``zongzhi demo`` does, and serves the platform (API and
-console) on a free loopback port. Other tests commit worlds of their own into the suite's main
-database; this one never meets them. The fixture is session-scoped, so each test process that
-runs a test using it (each xdist worker, under ``pytest -n 2`` usually both) loads the demo once.
+``console_demo`` creates the database ``zongzhi_console`` in the suite's cluster, migrated,
+loads the full 华宁县 demo (the data ``make demo`` loads, fixed seed, generated relative to the
+time the run's first process asked for it: :func:`tests.demo_runs.demo_of_the_run` generates it
+once and the other xdist worker reads it back), runs the one-year hot-spot analysis as
+``zongzhi demo`` does, and serves the platform (API and console) on a free loopback port. Other
+tests commit worlds of their own into the suite's main database; this one never meets them. The
+fixture is session-scoped, so each test process that runs a test using it (each xdist worker,
+under ``pytest -n 2`` usually both) loads the demo once.
 
 :func:`login` logs a demo user in through the login page.
 
@@ -16,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 import pytest
 from sqlalchemy import Engine, text
@@ -26,7 +28,7 @@ from api.app import create_app
 from api.cli import served_in_thread
 from api.settings import ApiSettings
 from importers.demo.cli import analyse_last_year
-from importers.demo.dataset import DEFAULT_SEED, DemoData, generate
+from importers.demo.dataset import DEFAULT_SEED, DemoData
 from importers.demo.load import LoadReport, load_demo
 from importers.demo.plan import DEFAULT_COUNTY, DEMO_PASSWORD
 from layers.database import apply_scope, gather_statistics, make_engine
@@ -34,6 +36,7 @@ from layers.secrets import keys_from_master
 from layers.settings import Settings
 from tests.browser import RecordedPage
 from tests.conftest import SuiteDatabase, separate_database
+from tests.demo_runs import demo_of_the_run
 
 CONSOLE_DATABASE = "zongzhi_console"
 KEYS = keys_from_master(b"zongzhi console test master key!")
@@ -81,8 +84,8 @@ def console_demo(
     """Load the 华宁县 demo into its own database and serve the platform over it."""
     urls = separate_database(database, CONSOLE_DATABASE)
     owner = make_engine(urls.owner, pool_size=2)
-    now = datetime.now(UTC)
-    data = generate(DEFAULT_COUNTY, seed=DEFAULT_SEED, now=now)
+    data = demo_of_the_run(tmp_path_factory, DEFAULT_COUNTY, seed=DEFAULT_SEED)
+    now = data.now
     with Session(owner) as session, session.begin():
         apply_scope(session, None)
         report = load_demo(session, data, KEYS, password=DEMO_PASSWORD)

@@ -29,6 +29,7 @@ from importers.pipeline import ImportOptions, check_table, import_checked
 from layers import accounts
 from layers.secrets import keys_from_master, unseal
 from layers.workflow import target_state
+from tests.demo_runs import demo_of_the_run
 
 NOW = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
 KEYS = keys_from_master(bytes(range(32)))
@@ -63,8 +64,9 @@ def small() -> DemoData:
 
 
 @pytest.fixture(scope="module")
-def huaning() -> DemoData:
-    return generate("530424", seed=7, now=NOW)
+def huaning(tmp_path_factory: pytest.TempPathFactory) -> DemoData:
+    """The full 华宁县 of seed 7, generated once per run (test_person_entry_rules checks it too)."""
+    return demo_of_the_run(tmp_path_factory, "530424", seed=7, now=NOW)
 
 
 @pytest.fixture(scope="module")

@@ -22,12 +22,12 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from geo.codes import make_resident_id
-from importers.demo.dataset import generate
 from importers.pipeline import ImportOptions, ImportOutcome, run_import
 from layers.person_attributes import missing_required, required_level
 from layers.person_entry import ELSEWHERE, ENDED_ELSEWHERE
 from tests.api_fixtures import grid_centre
 from tests.conftest import SuiteDatabase
+from tests.demo_runs import demo_of_the_run
 from tests.import_fixtures import VILLAGE, csv_text, seed_jurisdictions
 from tests.test_import import KEYS
 
@@ -353,10 +353,13 @@ def test_an_old_roster_without_the_dates_loads_and_is_counted(db: Session, tmp_p
     assert not any("没有矫正结束日期" in note for note in later.notes)
 
 
-def test_the_demos_records_keep_the_rules() -> None:
+def test_the_demos_records_keep_the_rules(tmp_path_factory: pytest.TempPathFactory) -> None:
     """The demo's 4,525 persons: each mental patient at least as strictly managed as his
-    危险性评估 requires, each 社区矫正 and 刑满释放 record with the date its reminders need."""
-    data = generate("530424", seed=7, now=datetime(2026, 11, 23, 8, 0, tzinfo=UTC))
+    危险性评估 requires, each 社区矫正 and 刑满释放 record with the date its reminders need.
+
+    (The demo of tests/test_demo.py's full load, generated once per run for both.)"""
+    now = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
+    data = demo_of_the_run(tmp_path_factory, "530424", seed=7, now=now)
     assert len(data.people) == 4525
     for person in data.people:
         required = required_level(person.category, person.attributes)
