@@ -238,6 +238,18 @@ def test_others_are_refused_in_chinese(
     assert told in answer.json()["detail"]
 
 
+def test_a_responsible_out_of_range_is_refused_as_input(
+    api_client: TestClient, auth_headers: Headers, unplaced: Callable[..., int]
+) -> None:
+    pid = unplaced()
+    answer = api_client.post(
+        f"/api/persons/{pid}/grid",
+        json={"grid_code": V0_GRID1, "responsible_ids": [2**64]},
+        headers=auth_headers("disp_a1"),
+    )
+    assert answer.status_code == 422, answer.text
+
+
 def test_a_person_off_the_register_keeps_their_place(
     api_client: TestClient,
     auth_headers: Headers,

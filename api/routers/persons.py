@@ -1015,7 +1015,7 @@ class GridIn(BaseModel):
     """The grid a person is put into (划入网格 / 调整网格) and their 帮扶责任人 from now on."""
 
     grid_code: str = Field(pattern=r"^\d{15}$", examples=["530424101001002"])
-    responsible_ids: list[int] = Field(
+    responsible_ids: list[Annotated[int, Field(ge=1, le=2**63 - 1)]] = Field(
         default_factory=list,
         max_length=person_grid.RESPONSIBLES_MAX,
         description="They replace those named before; none: the grid's workers follow the person",
