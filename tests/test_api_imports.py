@@ -10,7 +10,6 @@ shown), so that no job of one test runs into the next one.
 from __future__ import annotations
 
 import csv
-import functools
 import io
 import json
 import os
@@ -29,7 +28,6 @@ from typing import Any
 import httpx2
 import numpy as np
 import openpyxl
-import psycopg
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
@@ -41,9 +39,8 @@ from api.settings import ApiSettings
 from geo.codes import make_resident_id
 from geo.crs import wgs84_to_gcj02
 from importers.kinds import KINDS
-from layers import accounts, import_jobs
+from layers import import_jobs
 from layers.database import DatabaseUrls, apply_scope, make_engine
-from layers.embedded import APP_ROLE
 from layers.model import ImportJob, JobState
 from layers.secrets import keys_from_master
 from layers.settings import Settings
@@ -63,43 +60,11 @@ UPLOAD_MB = 1
 DEADLINE_SECONDS = 240
 CASE_HEADERS = ["工单编号", "来源渠道", "事件类型", "经度", "纬度", "来电时间"]
 CHINESE = re.compile(r"[\u4e00-\u9fff]")
-_HASH_ONCE = functools.cache(accounts.hash_password)
 
 
 def _world(session: Session, master: bytes) -> ApiWorld:
-    """:func:`build_world` with its accounts' one password hashed once for the module.
-
-    Its 14 accounts share the password, each hashed at the product's full argon2 cost; these
-    tests issue their tokens directly and log none in, so one real hash of it serves them all.
-    """
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(accounts, "hash_password", _HASH_ONCE)
-        return build_world(session, keys_from_master(master))
-
-
-_MIGRATED: dict[str, DatabaseUrls] = {}
-
-
-def _database_of_its_own(database: SuiteDatabase, name: str) -> DatabaseUrls:
-    """Create (anew) the database ``name`` as a copy of one migrated once for the module.
-
-    The module's three servers each need a database of their own; copying a migrated one
-    (``CREATE DATABASE … TEMPLATE``) spares two runs of every migration.
-    """
-    cluster = database.urls.owner
-    if cluster not in _MIGRATED:
-        _MIGRATED[cluster] = separate_database(database, DATABASE + "_migrated")
-    template = _MIGRATED[cluster].owner.rsplit("/", 1)[1]
-    server = cluster.rsplit("/", 1)[0].replace("postgresql+psycopg", "postgresql")
-    with psycopg.connect(server + "/postgres", autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-        conn.execute(f"CREATE DATABASE {name} TEMPLATE {template}")
-        conn.execute(f"GRANT CONNECT ON DATABASE {name} TO {APP_ROLE}")
-
-    def swap(url: str) -> str:
-        return url.rsplit("/", 1)[0] + "/" + name
-
-    return DatabaseUrls(swap(database.urls.owner), swap(database.urls.app))
+    """:func:`build_world` in a database of its own, its persons sealed with ``master``'s keys."""
+    return build_world(session, keys_from_master(master))
 
 
 @dataclass
@@ -122,7 +87,7 @@ class Served:
 @pytest.fixture(scope="module")
 def served(database: SuiteDatabase, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     """The API over a world of its own, with a small upload limit and no injected keys."""
-    urls = _database_of_its_own(database, DATABASE)
+    urls = separate_database(database, DATABASE)
     owner = make_engine(urls.owner, pool_size=2)
     with Session(owner) as session, session.begin():
         apply_scope(session, None)
@@ -927,7 +892,7 @@ def test_a_stopping_server_ends_its_running_import_as_interrupted(
     database: SuiteDatabase, tmp_path: Path
 ) -> None:
     """A server of its own (one runner per database), its child held on a lock while it stops."""
-    urls = _database_of_its_own(database, DATABASE + "_stop")
+    urls = separate_database(database, DATABASE + "_stop")
     owner = make_engine(urls.owner, pool_size=2)
     with Session(owner) as session, session.begin():
         apply_scope(session, None)
@@ -975,7 +940,7 @@ def test_a_server_killed_outright_takes_its_import_with_it(
     database: SuiteDatabase, tmp_path: Path
 ) -> None:
     """SIGKILL leaves no shutdown to stop the child: the child must end by itself, uncommitted."""
-    urls = _database_of_its_own(database, DATABASE + "_kill")
+    urls = separate_database(database, DATABASE + "_kill")
     owner = make_engine(urls.owner, pool_size=2)
     with Session(owner) as session, session.begin():
         apply_scope(session, None)
