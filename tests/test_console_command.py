@@ -82,6 +82,35 @@ def test_case_points_scoped_and_not_for_analysts(
     assert sum(point[2] for point in heat.json()) == len(api_world.in_scope("cases", COUNTY_A))
 
 
+def test_workers_and_persons_in_view_are_points_where_they_fit_else_counts_per_grid(
+    api_client: TestClient, auth_headers: Headers, api_world: ApiWorld
+) -> None:
+    """The command map's one read per layer and move (trial BC S3), in the reader's scope."""
+    box = "100,10,120,30"
+    url = f"/api/command/{COUNTY_A}/points/{{}}?bbox={box}&limit={{}}"
+    for layer in ("workers", "persons"):
+        mine = api_world.in_scope(layer, COUNTY_A)
+        points = api_client.get(url.format(layer, len(mine)), headers=auth_headers("cmd_a"))
+        assert points.status_code == 200 and points.json()["shown"] == "points"
+        assert {str(f["id"]) for f in points.json()["features"]} == mine
+        counts = api_client.get(url.format(layer, len(mine) - 1), headers=auth_headers("cmd_a"))
+        body = counts.json()
+        assert body["shown"] == "grid" and body["numberMatched"] == len(mine)
+        assert sum(g["total"] for g in body["groups"]) == len(mine)
+        assert all(g["kind"] == "grid" and g["code"][:6] == COUNTY_A[:6] for g in body["groups"])
+        assert "features" not in body
+    status = body["groups"][0]["status"]  # the persons have none; the workers' by status
+    workers = api_client.get(url.format("workers", 1), headers=auth_headers("cmd_a")).json()
+    assert status == {} and workers["groups"][0]["status"]["on_duty"] == 1
+    # readers of counts only keep the tiles' hexagons; a unit outside the scope is not found
+    refused = [("workers", "analyst_a"), ("persons", "cmd_city"), ("workers", "disp_a1")]
+    answers = [api_client.get(url.format(k, 9), headers=auth_headers(who)) for k, who in refused]
+    assert [r.status_code for r in answers] == [403, 403, 404]
+    assert api_client.get(url.format("cases", 9), headers=auth_headers("cmd_a")).status_code == 422
+    unboxed = f"/api/command/{COUNTY_A}/points/workers"
+    assert api_client.get(unboxed, headers=auth_headers("cmd_a")).status_code == 422
+
+
 def test_pages_carry_the_catalog_layers(api_client: TestClient) -> None:
     page = api_client.get(f"/console/{COUNTY_A}")
     assert page.status_code == 200
@@ -916,6 +945,74 @@ def test_worker_position_arrives_live(page: RecordedPage, console_demo: ConsoleD
         timeout=10_000,
     )
     page.screenshot_step("worker-moved")
+    page.assert_clean(origin)
+
+
+_FEWEST_BADGE = """() => {
+    const all = Array.from(document.querySelectorAll('.zz-count-badge.zz-count-workers'));
+    return all.indexOf(all.reduce((a, b) => (+b.dataset.total < +a.dataset.total ? b : a)));
+}"""
+
+
+@pytest.mark.browser
+def test_workers_beyond_what_the_map_draws_are_counted_per_grid_and_drawn_once_zoomed_in(
+    page: RecordedPage, console_demo: ConsoleDemo
+) -> None:
+    """Trial BC S3: more workers in view than the page draws are counted per grid (or village),
+    every one of them in a badge of 在岗/总数, not the first ones by id; a badge's click zooms in
+    until they are drawn one by one. The page's cap is lowered to the demo county's size."""
+    origin = console_demo.origin
+    with console_demo.owner.connect() as conn:
+        lon, lat = conn.execute(
+            text(
+                "SELECT ST_X(c), ST_Y(c) FROM (SELECT ST_Centroid(boundary) AS c FROM jurisdictions"
+                " WHERE level = 4 AND code LIKE :county ORDER BY code DESC LIMIT 1) t"
+            ),
+            {"county": COUNTY[:6] + "%"},
+        ).one()
+    login(page, origin, console_demo.username("commander", COUNTY), next_path=f"/console/{COUNTY}")
+    _wait_ready(page, COUNTY)
+    page.evaluate("zzCommand.pointCap = 30")
+    page.evaluate("document.querySelector('#zz-layer-fold[aria-expanded=false]')?.click()")
+    _set_view(page, lat, lon, 12)
+    page.locator('[data-layer="workers"] input').check()
+    badges = page.locator(".zz-count-badge.zz-count-workers")
+    badges.first.wait_for(timeout=15_000)
+    reads = [u for u in page.requests if f"/api/command/{COUNTY}/points/workers?" in u]
+    assert len(reads) == 1 and "limit=30" in reads[0]  # one read for the move
+    west, south, east, north = (float(x) for x in reads[0].split("bbox=")[1].split(","))
+    with console_demo.owner.connect() as conn:
+        in_box, on_duty = conn.execute(
+            text(
+                "SELECT count(*), count(*) FILTER (WHERE status = 'on_duty') FROM workers"
+                " WHERE area_code LIKE :county"
+                " AND last_position && ST_MakeEnvelope(:w, :s, :e, :n, 4490)"
+            ),
+            {"county": COUNTY[:6] + "%", "w": west, "s": south, "e": east, "n": north},
+        ).one()
+    assert in_box > 30
+    shown = badges.evaluate_all("(nodes) => nodes.map((n) => n.textContent)")
+    assert sum(int(t.split("/")[1]) for t in shown) == in_box  # every one, none left out
+    assert sum(int(t.split("/")[0]) for t in shown) == on_duty
+    assert page.evaluate("Object.keys(zzCommand.layers.workers.markers).length") == 0
+    hint = page.locator('[data-layer="workers"] .zz-layer-hint')
+    expect(hint).to_have_text(re.compile("^按(网格|村（社区）)计数$"))
+    expect(page.locator("#zz-people-legend .zz-count-note")).to_contain_text("在岗/总数")
+    said = badges.first.locator("xpath=..").get_attribute("title") or ""
+    assert re.search(r"名（在岗 \d+、处置中 \d+、离岗 \d+", said), said
+    page.screenshot_step("workers-counted")
+    for _ in range(4):  # a village's badge, then its grid's: zoomed in until drawn one by one
+        if page.evaluate("!zzCommand.layers.workers.counted"):
+            break
+        # the fewest workers' badge (a dense grid may hold more than the lowered cap),
+        # clicked where it is: the open legend and layer panel cover most of the map
+        with page.expect_request(lambda r: f"/api/command/{COUNTY}/points/workers?" in r.url):
+            badges.nth(page.evaluate(_FEWEST_BADGE)).dispatch_event("click")
+        page.wait_for_function("!zzCommand.layers.workers.reading")
+    page.wait_for_function("Object.keys(zzCommand.layers.workers.markers).length > 0")
+    assert badges.count() == 0
+    expect(hint).to_have_text("")
+    page.screenshot_step("workers-drawn")
     page.assert_clean(origin)
 
 

@@ -65,6 +65,7 @@
     me: null,
     feed: null,
     full: null, // the last full read of the feed (refreshFeed)
+    pointCap: 2000, // most points of a layer drawn; more in view are counted per grid (trial BC S3)
     outline: null,
     kpi: "open",
     caseState: "open",
@@ -1893,6 +1894,12 @@
       const said = id === "persons" ? def.title + "（姓名脱敏、位置模糊）" : def.title;
       html += '<div><i class="' + shape + '" style="background:' + def.style.color + '"></i>' + zz.esc(said) + "</div>";
     });
+    const counted = points.filter(([id]) => st.layers[id].counted);
+    if (counted.length) {
+      // more in view than the page draws: counted per grid (trial BC S3)
+      const said = counted.map(([id]) => (id === "workers" ? "网格员数字为在岗/总数" : "特殊人群数字为人数")).join("，");
+      html += '<div class="zz-legend-note zz-count-note">人数较多时按网格或村（社区）显示数字（' + said + "），点击数字放大查看</div>";
+    }
     const persons = st.layers.persons;
     if (persons && persons.visible && persons.mode === "hexagons") html += personCountLegend(persons.def);
     box.innerHTML = html;
@@ -2377,6 +2384,10 @@
     if (def.collection === "cases") {
       return "/api/console/" + code + "/cases?state=" + st.caseState + "&limit=2000&bbox=" + bboxParam(bounds);
     }
+    if (COUNTED[def.collection]) {
+      // their points where they fit, else their counts per grid or village (trial BC S3)
+      return "/api/command/" + code + "/points/" + def.collection + "?limit=" + st.pointCap + "&bbox=" + bboxParam(bounds);
+    }
     return def.items + "?limit=2000&bbox=" + bboxParam(bounds);
   }
 
@@ -2388,6 +2399,8 @@
     // browser's 6 per host) with 2,000 points no one will draw (trial BC M5)
     if (entry.reading) entry.reading.abort();
     const reading = (entry.reading = new AbortController());
+    entry.readingBounds = bounds;
+    entry.readingZoom = map.getZoom();
     let fc;
     try {
       fc = await zz.api(featureUrl(def, bounds), { signal: reading.signal });
@@ -2400,9 +2413,18 @@
     }
     if (token !== entry.token || entry.mode !== "features") return;
     entry.loadedBounds = bounds;
+    entry.loadedZoom = map.getZoom();
     entry.cluster.clearLayers();
     if (entry.cones) entry.cones.clearLayers();
     entry.markers = {};
+    if (entry.countLayer) entry.countLayer.clearLayers();
+    const counted = fc.groups ? fc.shown : null;
+    if (counted !== (entry.counted || null)) {
+      entry.counted = counted;
+      switcherHints();
+      renderPeopleLegend();
+    }
+    if (counted) return drawCounts(entry, fc);
     const markers = fc.features.map(function (f) {
       const m = featureMarker(def, f);
       entry.markers[f.id] = m;
@@ -2429,20 +2451,69 @@
     if (fc.truncated) zz.toast(cutText(def, fc), "info");
   }
 
-  const CUT_UNIT = { workers: "名", persons: "人" };
-
   /**
-   * The page's cap cut the layer's points in view: said, never dropped silently (trial BC S3:
-   * 2,000 of a county's 4,395 workers, ordered by id, left a whole township without a dot).
-   * The case points are the riskiest first; the OGC items (workers, persons) say how many match.
+   * The page's cap cut the layer's points in view: said, never dropped silently. The case
+   * points are the riskiest first; the workers and persons are counted instead (drawCounts).
    */
   function cutText(def, fc) {
     if (def.collection === "cases") return def.title + "数量较多，仅显示风险最高的 2000 件，请放大地图查看";
-    const unit = CUT_UNIT[def.collection] || "个";
-    return (
-      def.title + "数量较多：范围内共 " + fc.numberMatched + " " + unit + "，仅显示前 " +
-      fc.numberReturned + " " + unit + "，请放大地图查看"
-    );
+    return def.title + "数量较多：范围内共 " + fc.numberMatched + " 个，仅显示前 " + fc.numberReturned + " 个，请放大地图查看";
+  }
+
+  // the layers counted per grid (or village) where more are in view than the page draws: what
+  // a badge counts and its colour (workers: 在岗 of all, in the colour of a worker on duty)
+  const COUNTED = { workers: "名", persons: "人" };
+  const COUNTED_BY = { grid: "按网格计数", village: "按村（社区）计数" };
+
+  /**
+   * More workers or persons in view than the page draws (trial BC S3: the first 2,000 of a
+   * county's 4,395 workers by id left a township without a dot): one badge per grid, or per
+   * village when the view spans many grids, at its point on surface, with 在岗/总数 (workers) or
+   * the number of persons; a click zooms to its points, drawn one by one once they fit.
+   */
+  function drawCounts(entry, fc) {
+    if (!entry.countLayer) {
+      entry.countLayer = L.layerGroup();
+      entry.group.addLayer(entry.countLayer);
+    }
+    fc.groups.forEach((g) => entry.countLayer.addLayer(countBadge(entry.def, g)));
+  }
+
+  function countSaid(def, g) {
+    const unit = COUNTED[def.collection];
+    let said = g.name + "：" + def.title + " " + g.total + " " + unit;
+    if (def.collection === "workers") {
+      const s = g.status;
+      said += "（在岗 " + s.on_duty + "、处置中 " + s.busy + "、离岗 " + s.off_duty + (s.left ? "、已离职 " + s.left : "") + "）";
+    }
+    return said + "，点击放大查看";
+  }
+
+  function countBadge(def, g) {
+    const workers = def.collection === "workers";
+    const colour = workers ? STATUS_COLOR.on_duty : def.style.color;
+    // workers' badges above the point, persons' below it: both stand at a grid's point on surface
+    const look = "display:inline-block;white-space:nowrap;background:#fff;color:#222;border:2px solid " + colour +
+      ";border-radius:9px;padding:0 5px;font:bold 12px/16px sans-serif;box-shadow:0 1px 3px rgba(0,0,0,.35);" +
+      "cursor:pointer;transform:translate(-50%," + (workers ? "-100%" : "3px") + ")";
+    const text = workers ? g.status.on_duty + "/" + g.total : g.total + "人";
+    const icon = L.divIcon({
+      className: "zz-count-icon",
+      iconSize: null,
+      html: '<div class="zz-count-badge zz-count-' + def.collection + '" data-code="' + zz.esc(g.code) +
+        '" data-total="' + g.total + '" style="' + look + '">' + zz.esc(text) + "</div>",
+    });
+    const marker = L.marker([g.lat, g.lon], { icon: icon, title: countSaid(def, g), keyboard: false, riseOnHover: true });
+    marker.zzGroup = g;
+    marker.on("click", () => zoomToGroup(g));
+    return marker;
+  }
+
+  /** A badge's click: the map on its points (drawn one by one there, or counted finer). */
+  function zoomToGroup(g) {
+    const [w, s, e, n] = g.bounds;
+    if (w === e && s === n) map.setView([s, w], Math.max(map.getZoom() + 2, 16));
+    else map.fitBounds([[s, w], [n, e]], { padding: [40, 40], maxZoom: 17 });
   }
 
   function clearEntry(entry) {
@@ -2451,7 +2522,21 @@
     entry.group.clearLayers();
     entry.cluster = null;
     entry.cones = null;
+    entry.countLayer = null;
+    entry.counted = null;
     entry.loadedBounds = null;
+  }
+
+  /**
+   * Whether the layer's points drawn, or those being read, serve the view: they cover it, and
+   * counts per grid are of this zoom (zoomed in, the points may fit). A move the read under way
+   * covers starts no other (trial BC S3: one read per layer and move).
+   */
+  function pointsHeld(entry) {
+    const view = map.getBounds();
+    const z = map.getZoom();
+    if (entry.reading) return !!entry.readingBounds && entry.readingBounds.contains(view) && entry.readingZoom === z;
+    return !!entry.loadedBounds && entry.loadedBounds.contains(view) && !(entry.counted && entry.loadedZoom !== z);
   }
 
   function updatePointLayer(entry) {
@@ -2475,7 +2560,7 @@
         }
         loadFeatures(entry);
       }
-    } else if (mode === "features" && !(entry.loadedBounds && entry.loadedBounds.contains(map.getBounds()))) {
+    } else if (mode === "features" && !pointsHeld(entry)) {
       loadFeatures(entry);
     }
   }
@@ -2727,6 +2812,7 @@
         if (!mayAggregate(def)) hint = "无权限";
         else if (z < def.min_zoom) hint = "放大后显示";
         else if (mode === "hexagons") hint = mayFeatures(def) ? "汇总" : "仅汇总";
+        else if (mode === "features" && entry.counted) hint = COUNTED_BY[entry.counted] || "";
       }
       row.querySelector(".zz-layer-hint").textContent = hint;
       row.classList.toggle("zz-layer-off", !mode && def.source !== "outline");
@@ -3176,7 +3262,8 @@
   function onWorker(w) {
     if (st.me && st.me.worker_id === w.id && duty.worker) loadDuty(); // his own, changed elsewhere
     const entry = st.layers.workers;
-    if (!entry || entry.mode !== "features" || w.lat === null || w.lon === null) return;
+    // counted per grid (trial BC S3): the badges stand until the next move
+    if (!entry || entry.mode !== "features" || entry.counted || w.lat === null || w.lon === null) return;
     const marker = entry.markers && entry.markers[w.id];
     const f = { id: w.id, type: "Feature", geometry: { type: "Point", coordinates: [w.lon, w.lat] }, properties: w };
     if (marker) entry.cluster.removeLayer(marker);
