@@ -20,16 +20,6 @@
 // /api/persons/grid-workers; s47, pe).
 "use strict";
 (function () {
-  // 划入网格/调整网格 (person_grid.js) on the 走访 card: loaded from beside this file where the
-  // page names no tag of its own for it (its plain URL: revalidated, never kept stale)
-  const own = document.currentScript;
-  if (own && !window.zzPersonGrid && !document.querySelector("script[src*='person_grid.js']")) {
-    const grid = document.createElement("script");
-    grid.src = own.src.split("?")[0].replace(/person_form\.js$/, "person_grid.js");
-    document.head.appendChild(grid);
-  }
-})();
-(function () {
   const dialog = document.getElementById("zz-person-dialog");
   const open = document.getElementById("zz-person-new");
   if (!dialog || !open) return;
