@@ -2,7 +2,8 @@
 
 Plugged into the root command line through the ``zongzhi.commands`` entry point
 ``serve = "api.cli:register"``. FastAPI, uvicorn and the app are imported when the command
-runs (``zongzhi --help`` loads this module).
+runs, the masking of personal numbers when the access log writes a line (every ``zongzhi``
+command, ``--help`` too, loads this module: ``tests/test_cli_start_lazy.py``).
 
 With ``--ssl-certfile`` and ``--ssl-keyfile`` it serves HTTPS itself: a phone's browser gives a
 grid worker's position (上报位置) to an HTTPS page only, so a centre serving its intranet over
@@ -29,8 +30,6 @@ from typing import TYPE_CHECKING, Annotated
 from urllib.parse import quote, unquote
 
 import typer
-
-from geo.personal_numbers import mask_personal_numbers
 
 if TYPE_CHECKING:
     import uvicorn
@@ -197,6 +196,8 @@ def hidden_query_values(path: str) -> str:
 
 def _numbers_masked(written: str) -> str:
     """Return a part of a URL as written, or decoded and masked if it holds a personal number."""
+    from geo.personal_numbers import mask_personal_numbers
+
     decoded = unquote(written)
     masked = mask_personal_numbers(decoded)
     return written if masked == decoded else quote(masked, safe="/*-._~!$&'()+,;=:@")

@@ -25,6 +25,10 @@ and ends at a group's edges:
 So a case code ``530424-20261202-00000123``, a 20-digit camera ID, a long work-order number or
 a date and time (``2026-12-05 10:30``) is no personal number. Positions always refer to the
 text as written: the reading maps one character to one character.
+
+The ID checks of :mod:`geo.codes` are imported when an 18-digit candidate is met: that module
+loads numpy (for its vectorised validator), which the command line, whose access log masks
+numbers with :func:`mask_personal_numbers`, should not wait for (``tests/test_cli_start_lazy.py``).
 """
 
 from __future__ import annotations
@@ -32,8 +36,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from typing import Literal
-
-from geo.codes import is_valid_resident_id, mask_resident_id
 
 NumberKind = Literal["resident_id", "mobile"]
 
@@ -206,6 +208,13 @@ def _digit_at(read: str, offset: int, group: _Group, n: int) -> int:
     return offset + [m.start() for m in _DIGIT.finditer(read, group.start - offset)][n]
 
 
+def _valid_id(digits: str) -> bool:
+    """Return whether 18 digits are a valid resident ID (:func:`geo.codes.is_valid_resident_id`)."""
+    from geo.codes import is_valid_resident_id
+
+    return is_valid_resident_id(digits)
+
+
 def _in_run(read: str, offset: int, groups: list[_Group]) -> list[PersonalNumber]:
     """Return the IDs and mobile numbers that begin and end at the edges of ``groups``."""
     found: list[PersonalNumber] = []
@@ -219,7 +228,7 @@ def _in_run(read: str, offset: int, groups: list[_Group]) -> list[PersonalNumber
             if "X" in digits[:-1] or len(digits) > 18:
                 break
             if len(digits) == 18 and digits[:17].isdigit():
-                if i == j or is_valid_resident_id(digits):  # split: a real region, date, check
+                if i == j or _valid_id(digits):  # split: a real region, date, check
                     resident = j
                 break
             if mobile is None and "X" not in digits and _MOBILE.fullmatch(digits):
@@ -256,7 +265,7 @@ def _among_words(parts: list[_Group]) -> list[PersonalNumber]:
             if parts[j].start - parts[j - 1].end > _WORD_GAP or len(digits) >= 18:
                 break
             digits += parts[j].digits
-            if len(digits) == 18 and is_valid_resident_id(digits):
+            if len(digits) == 18 and _valid_id(digits):
                 hit = j
                 break
         if hit is None:
@@ -351,6 +360,8 @@ def masked_number(number: PersonalNumber) -> str:
     '139****5678'
     """
     if number.kind == "resident_id":
+        from geo.codes import mask_resident_id
+
         return mask_resident_id(number.digits)
     return number.digits[:3] + "****" + number.digits[-4:]
 
