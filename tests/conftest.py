@@ -38,6 +38,11 @@ os.environ.setdefault(ARGON2_WEAK_VARIABLE, "1")
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 
 
+MIGRATED_TEMPLATE = "zongzhi_migrated"
+"""A copy of the suite's main database made as soon as it is migrated: what
+:func:`separate_database` copies."""
+
+
 @dataclass(frozen=True)
 class SuiteDatabase:
     """The suite's cluster: its URLs and engines."""
@@ -61,6 +66,10 @@ def database() -> Iterator[SuiteDatabase]:
     try:
         # inside: a migration that fails (two heads, a bad step) must not leave the cluster up
         migrate.upgrade(owner)
+        owner.dispose()  # a database is copied only with no session on it
+        server, main = info.url(OWNER_ROLE).rsplit("/", 1)
+        with psycopg.connect(server + "/postgres", autocommit=True) as conn:
+            conn.execute(f"CREATE DATABASE {MIGRATED_TEMPLATE} TEMPLATE {main}")
         yield SuiteDatabase(cluster, urls, owner, app)
     finally:
         owner.dispose()
@@ -69,52 +78,26 @@ def database() -> Iterator[SuiteDatabase]:
         root.parent.rmdir() if root.parent.exists() else None
 
 
-MIGRATED_TEMPLATE = "zongzhi_migrated"
-"""The database :func:`separate_database` copies: created and migrated once per test process."""
-
-_TEMPLATES: set[str] = set()
-
-
 def separate_database(database: SuiteDatabase, name: str) -> DatabaseUrls:
     """Create (anew) the migrated database ``name`` in the suite's cluster; return its URLs.
 
     For tests whose committed writes must not meet the worlds other tests commit into the
     suite's main database (the served demo county, the schema fuzzer, the import commands).
-    The database is a copy (``CREATE DATABASE … TEMPLATE``) of :data:`MIGRATED_TEMPLATE`,
-    which the first call of the process creates with PostGIS and migrates, and no one connects
-    to afterwards: a copy takes about 0.1 s where creating the extension and running every
-    migration took about 0.7 s, and the suite makes some fifty of these databases.
+    The database is a copy (``CREATE DATABASE … TEMPLATE``) of :data:`MIGRATED_TEMPLATE`, the
+    suite's main database as it was once migrated, which no one connects to: a copy takes about
+    0.1 s where creating PostGIS and running every migration took about 0.7 s, and the suite
+    makes some fifty of these databases.
     """
     server = database.cluster.info().url(OWNER_ROLE).rsplit("/", 1)[0]
-    if server not in _TEMPLATES:
-        _migrate_new_database(database, server, MIGRATED_TEMPLATE)
-        _TEMPLATES.add(server)
     with psycopg.connect(server + "/postgres", autocommit=True) as conn:
         conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
         conn.execute(f"CREATE DATABASE {name} TEMPLATE {MIGRATED_TEMPLATE}")
         conn.execute(f"GRANT CONNECT ON DATABASE {name} TO {APP_ROLE}")
-    return _urls_of(database, name)
 
-
-def _urls_of(database: SuiteDatabase, name: str) -> DatabaseUrls:
     def swap(url: str) -> str:
         return url.rsplit("/", 1)[0] + "/" + name
 
     return DatabaseUrls(swap(database.urls.owner), swap(database.urls.app))
-
-
-def _migrate_new_database(database: SuiteDatabase, server: str, name: str) -> None:
-    """Create (anew) the database ``name`` with PostGIS and migrate it."""
-    with psycopg.connect(server + "/postgres", autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-        conn.execute(f"CREATE DATABASE {name}")
-    with psycopg.connect(f"{server}/{name}", autocommit=True) as conn:
-        conn.execute("CREATE EXTENSION IF NOT EXISTS postgis")
-    owner = make_engine(_urls_of(database, name).owner, pool_size=1)
-    try:
-        migrate.upgrade(owner)
-    finally:
-        owner.dispose()
 
 
 @pytest.fixture
