@@ -10,7 +10,8 @@
 Every rejection raises :class:`CodeError`, a ``ValueError`` whose message names the value and the
 rule it breaks, in Simplified Chinese since clerks read it in reject reports, e.g.
 ``设备国标编码 '340200000013A0000001' 无效：类型段 '3A0' 不是数字``. The functions are pure: no
-database, no files.
+database, no files. NumPy is imported by the vectorised validator when it runs, so that what only
+parses codes (:mod:`layers.database`'s scope ranges, the ``zongzhi db`` commands) does not load it.
 """
 
 from __future__ import annotations
@@ -21,12 +22,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from functools import partial
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-import numpy as np
-import numpy.typing as npt
+if TYPE_CHECKING:  # numpy is imported by the vectorised validator, when it is used
+    import numpy as np
+    import numpy.typing as npt
 
-BoolArray = npt.NDArray[np.bool_]
+    BoolArray = npt.NDArray[np.bool_]
 
 #: The 34 provincial-level division codes (first two digits of a division code).
 PROVINCE_CODES: frozenset[str] = frozenset(
@@ -1002,6 +1004,8 @@ def mask_resident_id(number: str) -> str:
 
 def _code_matrix(ids: Sequence[str] | npt.NDArray[np.generic]) -> npt.NDArray[np.int32] | None:
     """Return an (n, width) matrix of character code points, or None if every id is too short."""
+    import numpy as np
+
     arr = np.asarray(ids)
     if arr.ndim != 1:
         raise ValueError(f"resident IDs must be one-dimensional, got shape {arr.shape}")
@@ -1054,6 +1058,8 @@ def valid_resident_ids(
     >>> valid_resident_ids(["11010519491231002X", "11010519491231002x", "110105199902300026", None])
     array([ True,  True, False, False])
     """
+    import numpy as np
+
     n = len(ids)
     if n == 0:
         return np.zeros(0, dtype=np.bool_)

@@ -3,8 +3,10 @@
 Every ``zongzhi`` command, ``--help`` included, loads the ``serve`` command's module
 (:mod:`api.cli`, which masks personal numbers in the access log) and :mod:`layers.china_time`
 (which the user commands read the time zone from): numpy came with the first through
-:mod:`geo.codes`, psycopg with the second. Each check runs in a fresh interpreter, since this
-process has long loaded them all.
+:mod:`geo.codes`, psycopg with the second. The ``db`` commands need psycopg and SQLAlchemy
+(:mod:`layers.database`) but not numpy, which :mod:`geo.codes` imports for its vectorised ID
+validator only. Each check runs in a fresh interpreter, since this process has long loaded them
+all.
 """
 
 from __future__ import annotations
@@ -71,6 +73,31 @@ def test_the_command_line_and_its_help_load_no_heavy_library() -> None:
         )
         assert int(shown["said"][-1]) > 100, args  # the help was shown
         assert shown["loaded"] == [], args
+
+
+def test_the_db_commands_load_no_numpy(tmp_path: Path) -> None:
+    # layers.database takes its scope ranges from geo.codes, whose ID validator needs numpy
+    for args in (["db", "url"], ["db", "status"]):
+        shown = _loaded_after(
+            "import contextlib, io, os, runpy, sys\n"
+            f"os.environ['ZONGZHI_HOME'] = {str(tmp_path)!r}\n"
+            "os.environ.pop('ZONGZHI_DATABASE_URL', None)\n"
+            f"sys.argv = [{ZONGZHI!r}, *{args!r}]\n"
+            "with contextlib.redirect_stdout(io.StringIO()) as out, "
+            "contextlib.suppress(SystemExit):\n"
+            f"    runpy.run_path({ZONGZHI!r}, run_name='__main__')\n"
+            "print(out.getvalue().count('否'))"
+        )
+        assert shown["loaded"] == ["psycopg", "sqlalchemy"], args
+    assert shown["said"][-1] == "1"  # db status: 运行中 否 (no cluster in an empty home)
+    probe = _loaded_after(
+        "import sys\n"
+        "from geo.codes import scope_range, valid_resident_ids\n"
+        "print(scope_range('530424000000'), 'numpy' in sys.modules)\n"
+        "print(valid_resident_ids(['11010519491231002X', '110105194912310021']).tolist())"
+    )
+    assert probe["said"] == ["('530424', '530425') False", "[True, False]"]
+    assert probe["loaded"] == ["numpy"]
 
 
 def test_china_time_imports_psycopg_when_today_is_first_read() -> None:
