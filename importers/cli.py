@@ -305,13 +305,16 @@ def import_file(
 
     The help's text is :func:`register`'s (the exit codes in Chinese, :data:`EXIT_CODES`).
     """
-    from importers.fixed_values import parse_fixed
-    from importers.kinds import KINDS
-    from importers.mapping import MappingError
-    from importers.pipeline import HISTORY_KINDS, HISTORY_RULE, ImportOptions
-    from importers.within import UNIT_KINDS
-    from layers import deadlines
-    from layers.secrets import platform_keys
+    from layers.cli_gc import frozen_imports
+
+    with frozen_imports():  # in an import's own process, its libraries are swept no more
+        from importers.fixed_values import parse_fixed
+        from importers.kinds import KINDS
+        from importers.mapping import MappingError
+        from importers.pipeline import HISTORY_KINDS, HISTORY_RULE, ImportOptions
+        from importers.within import UNIT_KINDS
+        from layers import deadlines
+        from layers.secrets import platform_keys
 
     if kind not in KINDS:
         console.print(f"[bold red]错误：[/]未知的导入类型 {kind!r}，可选：{'、'.join(KINDS)}")
