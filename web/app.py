@@ -1,30 +1,27 @@
 """Mount the operator console on the platform's FastAPI application.
 
 ``mount_console(app)`` serves ``web/static`` at ``/static`` (vendored libraries and the console's
-own JS/CSS), the Chinese login page at ``/login`` (``/`` redirects there) and the pages of
-:data:`PAGE_MODULES` (the command view, the dispatch desk, the case page, the trends page, the
-auditor's audit log, the clerks' 数据导入), and
-gives the API the renderer of the trend report's offline HTML map (``app.state``), so that
-neither package imports the other. A page's jurisdiction code may be typed short (``620702``):
-it is redirected to the page of the 12-digit code (:mod:`web.paths`).
+own JS/CSS, under content-versioned URLs: :mod:`web.static_assets`), the Chinese login page
+at ``/login`` (``/`` redirects there) and the pages of :data:`PAGE_MODULES` (the command view,
+the dispatch desk, the case page, the trends page, the auditor's audit log, the clerks'
+数据导入), and gives the API the renderer of the trend report's offline HTML map
+(``app.state``), so that neither package imports the other. A page's jurisdiction code may be
+typed short (``620702``): it is redirected to the page of the 12-digit code (:mod:`web.paths`).
 """
 
 from __future__ import annotations
 
 import json
 from importlib import import_module
-from pathlib import Path
 
 from fastapi import APIRouter, FastAPI
 from fastapi.responses import HTMLResponse, RedirectResponse
-from fastapi.staticfiles import StaticFiles
 
 from layers.model import Role
 from web.paths import add_code_handlers
-from web.render import STATIC_URL, page_response
+from web.render import page_response
+from web.static_assets import STATIC_DIR, STATIC_URL, VersionedStaticFiles, static_manifest
 from web.trend_export import report_html
-
-STATIC_DIR = Path(__file__).resolve().parent / "static"
 
 PAGE_MODULES: list[str] = [
     "web.pages.command",
@@ -119,7 +116,9 @@ def mount_console(app: FastAPI) -> FastAPI:
     fastapi.FastAPI
         The same application.
     """
-    app.mount(STATIC_URL, StaticFiles(directory=STATIC_DIR), name="static")
+    # each file's version read once, now; versioned URLs are kept a year (web.static_assets)
+    static = VersionedStaticFiles(directory=STATIC_DIR, manifest=static_manifest())
+    app.mount(STATIC_URL, static, name="static")
     # the API serves /api/trends/{code}/report.html and asks the console to draw it (folium)
     app.state.trend_report_html = report_html
     app.add_api_route("/", root_redirect, methods=["GET"], include_in_schema=False)

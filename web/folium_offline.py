@@ -9,7 +9,7 @@ that name in :data:`LOCAL_ASSETS`; an element asking for a name that is not vend
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import folium
@@ -107,7 +107,11 @@ def walk(element: Element) -> Iterator[Element]:
         yield from walk(child)
 
 
-def localise(root: Element, static_prefix: str = STATIC_VENDOR_URL) -> None:
+def localise(
+    root: Element,
+    static_prefix: str = STATIC_VENDOR_URL,
+    versioned: Callable[[str], str] | None = None,
+) -> None:
     """Point every JS/CSS resource of the elements under ``root`` at the vendored files.
 
     Each element gets instance-level lists, so folium's class-level lists are left untouched.
@@ -118,20 +122,24 @@ def localise(root: Element, static_prefix: str = STATIC_VENDOR_URL) -> None:
         Usually the map.
     static_prefix : str
         URL under which ``web/static/vendor/`` is served.
+    versioned : callable, optional
+        Local URL -> the URL pages link (the console's content-versioned URLs,
+        :meth:`web.static_assets.AssetManifest.versioned`); the local URL itself when omitted.
 
     Raises
     ------
     UnvendoredAssetError
         If an element needs a resource that is not vendored.
     """
+
+    def url(name: str) -> str:
+        local = local_url(name, static_prefix)
+        return versioned(local) if versioned is not None else local
+
     for element in walk(root):
         if isinstance(element, JSCSSMixin):
-            element.default_js = [
-                (name, local_url(name, static_prefix)) for name, _ in element.default_js
-            ]
-            element.default_css = [
-                (name, local_url(name, static_prefix)) for name, _ in element.default_css
-            ]
+            element.default_js = [(name, url(name)) for name, _ in element.default_js]
+            element.default_css = [(name, url(name)) for name, _ in element.default_css]
 
 
 POPUP_MAX_WIDTH = 360
@@ -165,13 +173,20 @@ class OfflineMap(folium.Map):
     ----------
     static_prefix : str
         URL under which ``web/static/vendor/`` is served.
+    versioned : callable, optional
+        Local URL -> the URL the page links (see :func:`localise`).
     **kwargs
         Passed to ``folium.Map``; ``tiles`` defaults to None (no outside tiles). ``min_zoom``
         and ``max_zoom`` (default 0 and 18) are set on the map itself, since with no tile layer
         Leaflet would not know them (MarkerCluster needs ``maxZoom``).
     """
 
-    def __init__(self, static_prefix: str = STATIC_VENDOR_URL, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        static_prefix: str = STATIC_VENDOR_URL,
+        versioned: Callable[[str], str] | None = None,
+        **kwargs: Any,
+    ) -> None:
         kwargs.setdefault("tiles", None)
         min_zoom = kwargs.setdefault("min_zoom", 0)
         max_zoom = kwargs.setdefault("max_zoom", 18)
@@ -179,6 +194,7 @@ class OfflineMap(folium.Map):
         self.options["min_zoom"] = min_zoom
         self.options["max_zoom"] = max_zoom
         self.static_prefix = static_prefix
+        self.versioned = versioned
         self.add_child(NoAttributionPrefix())
 
     def render(self, **kwargs: Any) -> Any:
@@ -194,7 +210,7 @@ class OfflineMap(folium.Map):
         Any
             What ``folium.Map.render`` returns.
         """
-        localise(self, self.static_prefix)
+        localise(self, self.static_prefix, self.versioned)
         fix_popup_widths(self)
         return super().render(**kwargs)  # type: ignore[no-untyped-call]
 
@@ -370,7 +386,11 @@ def add_basemap(map_: folium.Map, basemap: Basemap) -> Element | None:
 
 
 def offline_map(
-    basemap: Basemap | None = None, *, static_prefix: str = STATIC_VENDOR_URL, **kwargs: Any
+    basemap: Basemap | None = None,
+    *,
+    static_prefix: str = STATIC_VENDOR_URL,
+    versioned: Callable[[str], str] | None = None,
+    **kwargs: Any,
 ) -> OfflineMap:
     """Create a map whose resources and (by default absent) basemap are all local.
 
@@ -380,6 +400,8 @@ def offline_map(
         Basemap settings; default none.
     static_prefix : str
         URL under which ``web/static/vendor/`` is served.
+    versioned : callable, optional
+        Local URL -> the URL the page links (see :func:`localise`).
     **kwargs
         Passed to ``folium.Map`` (``location``, ``zoom_start``, ...).
 
@@ -394,7 +416,7 @@ def offline_map(
     >>> "/static/vendor/leaflet/leaflet.js" in html and "cdn.jsdelivr" not in html
     True
     """
-    map_ = OfflineMap(static_prefix=static_prefix, **kwargs)
+    map_ = OfflineMap(static_prefix=static_prefix, versioned=versioned, **kwargs)
     if basemap is not None:
         add_basemap(map_, basemap)
     return map_

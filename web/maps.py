@@ -23,6 +23,7 @@ from layers.catalog import COLLECTIONS, readable
 from layers.model import Role
 from web.basemap import Basemap
 from web.folium_offline import ChineseScale, VendoredLibraries, offline_map
+from web.static_assets import AssetManifest, static_manifest
 
 CHINA_CENTRE = (35.0, 105.0)
 
@@ -83,8 +84,10 @@ def page_map(
     >>> "window.zzMap" in parts.script and "leaflet.js" in parts.header
     True
     """
+    manifest = static_manifest()
     map_ = offline_map(
         basemap if basemap is not None else Basemap.from_env(),
+        versioned=manifest.versioned,  # the browser keeps each file a year (web.static_assets)
         location=list(CHINA_CENTRE),
         zoom_start=5,
         prefer_canvas=True,
@@ -102,9 +105,47 @@ def page_map(
     return MapParts(
         header=Markup(root.header.render()),
         html=Markup(root.html.render()),
-        script=Markup(root.script.render() + f"\nwindow.zzMap = {name};\n"),
+        script=Markup(
+            default_icon_script(manifest) + root.script.render() + f"\nwindow.zzMap = {name};\n"
+        ),
         name=name,
     )
+
+
+DEFAULT_ICON_FILES = {
+    "iconUrl": "vendor/leaflet/images/marker-icon.png",
+    "iconRetinaUrl": "vendor/leaflet/images/marker-icon-2x.png",
+    "shadowUrl": "vendor/leaflet/images/marker-shadow.png",
+}
+"""Leaflet's default marker images, under ``web/static``."""
+
+
+def default_icon_script(manifest: AssetManifest) -> str:
+    """Return the script giving Leaflet's default marker its images' versioned URLs.
+
+    Leaflet finds the folder of its marker images from ``leaflet.css`` (the
+    ``.leaflet-default-icon-path`` image, or the stylesheet's link ending in ``leaflet.css``);
+    both end in ``?v=…`` once versioned, so the folder is not found and a marker would ask the
+    page's own folder for ``marker-icon.png``. The URLs are therefore set whole.
+
+    Parameters
+    ----------
+    manifest : AssetManifest
+        The static files' versions.
+
+    Returns
+    -------
+    str
+        JavaScript to run after ``leaflet.js``.
+
+    Examples
+    --------
+    >>> print(default_icon_script(static_manifest()))  # doctest: +ELLIPSIS
+    L.Icon.Default.imagePath = "";
+    L.Icon.Default.mergeOptions({"iconUrl": "/static/vendor/leaflet/images/marker-icon.png?v=...
+    """
+    urls = {option: manifest.url(path) for option, path in DEFAULT_ICON_FILES.items()}
+    return f'L.Icon.Default.imagePath = "";\nL.Icon.Default.mergeOptions({json.dumps(urls)});\n'
 
 
 @dataclass(frozen=True)

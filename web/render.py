@@ -5,6 +5,8 @@ Chinese labels of every code table (:func:`code_tables_json`) as JSON for the pa
 plus ``case_action`` (workflow action → 中文名), ``case_action_done`` (what the toast says once
 it is done, :data:`layers.workflow.DONE_LABELS`), ``level`` (1 → 省 … 5 → 村社区) and
 ``note_required`` (an action whose note is required → what the note is called).
+Templates link static files with ``{{ asset("console/common.js") }}``, their content-versioned
+URL (:mod:`web.static_assets`), which browsers keep without asking again.
 """
 
 from __future__ import annotations
@@ -37,9 +39,9 @@ from layers.model import (
     WorkerRole,
     WorkerStatus,
 )
+from web.static_assets import STATIC_URL, asset_url
 
 PRODUCT = "综治态势一张图"
-STATIC_URL = "/static"
 
 CODE_TABLES: dict[str, type[LabelledEnum]] = {
     "alert_state": AlertState,
@@ -68,6 +70,7 @@ templates = Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
+templates.globals["asset"] = asset_url  # {{ asset("console/common.js") }}: a versioned URL
 
 
 @cache
