@@ -100,6 +100,19 @@ def test_an_address_places_a_registered_person_in_the_village_s_only_grid(
     assert by_community.json()["placed_by"] == "所属村（社区）"
 
 
+def test_a_responsible_out_of_a_bigint_s_range_is_refused_as_input(
+    api_client: TestClient, auth_headers: Headers, villages: Placed
+) -> None:
+    for wrong in (2**63, 0):
+        answer = api_client.post(
+            PERSONS,
+            json=_form(5, f"甲二镇{ONE_NAME}幸福路9号", responsible_ids=[wrong]),
+            headers=auth_headers("cmd_a"),
+        )
+        assert answer.status_code == 422, answer.text
+        assert answer.json()["detail"][0]["loc"][-2:] == ["responsible_ids", 0], answer.text
+
+
 def test_a_village_of_several_grids_leaves_the_person_without_one_and_says_so(
     api_client: TestClient, auth_headers: Headers, villages: Placed
 ) -> None:

@@ -136,6 +136,8 @@ USE_POST = "请用 POST 提交查看事由（写在请求正文中），不要�
 """Answer to a GET of the unmask address: the reason must not travel in the URL."""
 
 PersonId = Annotated[int, Path(ge=1, le=2**63 - 1)]
+WorkerId = Annotated[int, Field(ge=1, le=2**63 - 1)]
+"""A worker's id in a body: what a bigint holds, refused as input (422) beyond it."""
 
 
 @router.get(
@@ -802,7 +804,7 @@ class PersonIn(BaseModel):
         default=None, max_length=60, description="所属村（社区）: a name or a 12-digit code"
     )
     on_record_since: date | None = Field(default=None, description="Default: today (北京时间)")
-    responsible_ids: list[int] = Field(default_factory=list, max_length=20)
+    responsible_ids: list[WorkerId] = Field(default_factory=list, max_length=20)
     attributes: dict[str, str | int | bool | None] = Field(
         default_factory=dict,
         max_length=30,
@@ -1015,7 +1017,7 @@ class GridIn(BaseModel):
     """The grid a person is put into (划入网格 / 调整网格) and their 帮扶责任人 from now on."""
 
     grid_code: str = Field(pattern=r"^\d{15}$", examples=["530424101001002"])
-    responsible_ids: list[Annotated[int, Field(ge=1, le=2**63 - 1)]] = Field(
+    responsible_ids: list[WorkerId] = Field(
         default_factory=list,
         max_length=person_grid.RESPONSIBLES_MAX,
         description="They replace those named before; none: the grid's workers follow the person",
