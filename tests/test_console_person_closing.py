@@ -185,7 +185,7 @@ def test_the_map_popup_of_a_correction_past_its_end_says_so_and_closes_it_out(
                 " jsonb_build_object('end_date', CAST(:end AS text)),"
                 " g.area_code, g.code, ST_PointOnSurface(g.boundary), DATE '2025-06-01'"
                 " FROM grids g WHERE g.area_code LIKE :prefix ORDER BY g.code LIMIT 1"
-                " RETURNING id, ST_Y(ST_SnapToGrid(residence, 0.005)) AS lat,"
+                " RETURNING id, area_code, ST_Y(ST_SnapToGrid(residence, 0.005)) AS lat,"
                 " ST_X(ST_SnapToGrid(residence, 0.005)) AS lon"
             ),
             {
@@ -206,6 +206,12 @@ def test_the_map_popup_of_a_correction_past_its_end_says_so_and_closes_it_out(
             f"已满（{end.isoformat()}），请办理解除矫正"
         )
         expect(popup.locator(".zz-visit-due-cell")).to_have_text("矫正期已满，不再走访")
+        # 调整网格 beside 注销, as on the 走访 card: the dialog opens on the person's grid
+        popup.locator(".zz-visit-grid").click()
+        grid_dialog = page.locator("#zz-grid-dialog")
+        expect(grid_dialog.locator("#zz-grid-title")).to_have_text("调整网格")
+        expect(grid_dialog.locator("#zz-grid-village")).to_have_value(placed.area_code)
+        grid_dialog.get_by_role("button", name="取消").click()
         page.screenshot_step("1-popup")
         popup.locator(".zz-visit-end").click()
         dialog = page.locator("#zz-end-dialog")

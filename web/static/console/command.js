@@ -2300,6 +2300,9 @@
     const person = Object.assign({}, p, { id: id, correction_over: correctionOver(p) });
     const end = !screen && window.zzPersonClosing && window.zzPersonClosing.button(st.me, person, () => marker.closePopup());
     if (end) root.appendChild(el("div", "mt-1")).appendChild(end);
+    // 划入网格/调整网格 as on the 走访 card (person_grid.js)
+    const place = !screen && window.zzPersonGrid && window.zzPersonGrid.button(st.me, person, () => marker.closePopup());
+    if (place) (end ? end.parentNode : root.appendChild(el("div", "mt-1"))).appendChild(place);
     marker.zzPopupRoot = root;
     return root;
   }
