@@ -58,9 +58,11 @@ STATUSES = ("due", "overdue", "all", "missing", "correction_over", "unplaced")
 """What :func:`due_persons` lists: overdue and due soon, overdue only, everyone followed, those
 whose latest visit found them 失联, the 社区矫正人员 whose correction has ended, those with no
 residence point or no grid (未落图/未划入网格: on nobody's map, or on no grid's list)."""
-UNPLACED_ADVICE = "请在人员名单中补填居住位置（坐标或地址）和所属网格后重新导入"
-"""What to do about a person with no point or no grid (trial AV M1: a roster without them put 40
-persons on no map and no worker's list)."""
+POINT_ADVICE = "请在人员名单中补填居住位置（坐标或地址）后重新导入"
+"""What to do about a person with no point (trial AV M1: a roster without them put 40 persons on
+no map and no worker's list): only a roster (or the form) gives a home."""
+GRID_ADVICE = "点“划入网格”指定所在网格（或在人员名单中补填所属网格后重新导入）"
+"""What to do about a person with no grid: the card's and the popup's 划入网格 (person_grid.js)."""
 
 
 def place_notice(has_point: bool, grid_code: str | None) -> str | None:
@@ -73,12 +75,20 @@ def place_notice(has_point: bool, grid_code: str | None) -> str | None:
     >>> for part in place_notice(False, None).split("："):
     ...     print(part)
     未落图（没有居住位置，地图上不显示）、未划入网格（不在任何网格的走访名单上）
-    请在人员名单中补填居住位置（坐标或地址）和所属网格后重新导入
+    请在人员名单中补填居住位置（坐标或地址）后重新导入；所属网格可点“划入网格”指定
+    >>> place_notice(True, None).split("：")[1]
+    '点“划入网格”指定所在网格（或在人员名单中补填所属网格后重新导入）'
     """
     missing = ([] if has_point else ["未落图（没有居住位置，地图上不显示）"]) + (
         [] if grid_code else ["未划入网格（不在任何网格的走访名单上）"]
     )
-    return f"{'、'.join(missing)}：{UNPLACED_ADVICE}" if missing else None
+    if not missing:
+        return None
+    if has_point:
+        advice = GRID_ADVICE
+    else:
+        advice = POINT_ADVICE + ("" if grid_code else "；所属网格可点“划入网格”指定")
+    return f"{'、'.join(missing)}：{advice}"
 
 
 NOT_FOUND = "未找到该人员，或该人员不在您的辖区"

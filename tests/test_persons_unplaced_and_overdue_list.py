@@ -136,11 +136,11 @@ def test_the_township_lists_its_persons_with_no_point_or_no_grid(
     assert set(cards) == {added.no_point, added.no_grid}
     assert cards[added.no_point]["notices"] == [
         "未落图（没有居住位置，地图上不显示）："
-        "请在人员名单中补填居住位置（坐标或地址）和所属网格后重新导入"
+        "请在人员名单中补填居住位置（坐标或地址）后重新导入"
     ]
     assert cards[added.no_grid]["notices"] == [
         "未划入网格（不在任何网格的走访名单上）："
-        "请在人员名单中补填居住位置（坐标或地址）和所属网格后重新导入"
+        "点“划入网格”指定所在网格（或在人员名单中补填所属网格后重新导入）"
     ]
     # masked by default, as every list is
     for pid in (added.no_point, added.no_grid):
