@@ -246,6 +246,7 @@ _CHOICE_EXAMPLES: dict[tuple[str, str], str] = {
     ("video", "status"): VideoStatus.ONLINE.label,
     ("visits", "outcome"): VisitOutcome.MET.label,
     ("cases", "repeat_flag"): "",
+    ("cases", "status"): CaseStatus.RESOLVED.label,  # as its 办结时间 says, not the last: 已销号
 }
 """The example of a code-table field where its table's last value is not what a row usually
 holds: a roster's 岗位 is 专职网格员, not 部门工作人员, its 状态 在岗, not 已离职 (trial AV m4)."""
