@@ -676,9 +676,75 @@
   }
 
   /**
+   * Leaflet.VectorGrid's protobuf layer whose tile reads end with their tile (trial BC M5): a
+   * tile that leaves the view or is dropped with its layer (Leaflet's `tileunload`), or that is
+   * not drawn yet when the map leaves its zoom (GridLayer's `_abortLoading`, as Leaflet's own
+   * TileLayer does for images), has its fetch aborted, so that the browser's six connections
+   * go to the tiles still wanted. An aborted read draws nothing and logs no error.
+   */
+  const AbortableProtobuf = typeof L !== "undefined" && L.VectorGrid && L.VectorGrid.Protobuf.extend({
+    initialize: function (url, options) {
+      L.VectorGrid.Protobuf.prototype.initialize.call(this, url, options);
+      this._zzReads = {}; // tile key -> the AbortController of its read under way
+      this.on("tileunload", function (e) {
+        this._zzAbort(this._tileCoordsToKey(e.coords));
+      }, this);
+    },
+    _getVectorTilePromise: function (coords) {
+      const key = this._tileCoordsToKey(coords);
+      const reads = this._zzReads;
+      this._zzAbort(key);
+      const controller = (reads[key] = new AbortController());
+      const fetchOptions = this.options.fetchOptions; // the read's fetch starts in the call below
+      this.options.fetchOptions = Object.assign({}, fetchOptions, { signal: controller.signal });
+      let read;
+      try {
+        read = L.VectorGrid.Protobuf.prototype._getVectorTilePromise.call(this, coords);
+      } finally {
+        this.options.fetchOptions = fetchOptions;
+      }
+      const settled = () => {
+        if (reads[key] === controller) delete reads[key];
+      };
+      return read.then(
+        function (tile) {
+          settled();
+          return tile;
+        },
+        function (error) {
+          settled();
+          if (controller.signal.aborted) return new Promise(() => {}); // the tile is gone
+          throw error;
+        }
+      );
+    },
+    _zzAbort: function (key) {
+      const controller = this._zzReads[key];
+      if (controller) {
+        delete this._zzReads[key];
+        controller.abort();
+      }
+    },
+    _abortLoading: function () {
+      for (const key in this._tiles) {
+        const tile = this._tiles[key];
+        if (tile.coords.z === this._tileZoom || !this._zzReads[key]) continue;
+        this._zzAbort(key);
+        L.DomUtil.remove(tile.el);
+        delete this._tiles[key];
+        if (this._vectorTiles) delete this._vectorTiles[key];
+        this.fire("tileabort", { tile: tile.el, coords: tile.coords });
+      }
+    },
+  });
+
+  /**
    * A vector-tile layer of a console layer definition (web/maps.py layer_config): its tiles
    * with the session cookie, styled as the catalog says; with `hexagons`, shaded by each
-   * cell's `count`. Not interactive: clicks go through to the map.
+   * cell's `count`. Not interactive: clicks go through to the map. It asks for tiles only
+   * within the catalog's zooms (`min_zoom`, `max_zoom`: none while the map is outside them,
+   * even before the page takes the layer off) and aborts the reads of tiles it no longer
+   * shows (AbortableProtobuf).
    */
   function vectorTiles(def, hexagons) {
     const s = def.style;
@@ -689,11 +755,15 @@
           return { fill: true, fillColor: s.color, fillOpacity: Math.min(0.85, 0.15 + Math.log10(1 + n) / 2.5), color: s.color, weight: 0.5, opacity: 0.6 };
         }
       : { fill: !!s.fill, fillColor: s.fill || s.color, fillOpacity: s.opacity, color: s.color, weight: 1, opacity: 0.8 };
-    return L.vectorGrid.protobuf(def.tiles, {
+    const minZoom = def.min_zoom != null ? def.min_zoom : 0;
+    const maxZoom = def.max_zoom != null ? def.max_zoom : 22;
+    return new AbortableProtobuf(def.tiles, {
       rendererFactory: L.canvas.tile,
       vectorTileLayerStyles: layerStyle,
       interactive: false,
-      maxNativeZoom: 18,
+      minZoom: minZoom,
+      maxZoom: maxZoom,
+      maxNativeZoom: Math.min(18, maxZoom),
       fetchOptions: { credentials: "same-origin" },
     });
   }
