@@ -40,7 +40,7 @@ from geo.codes import scope_range
 from layers.accounts import retired_unit_refusal
 from layers.catalog import MASKED_NAME_SQL, grid_name_sql, name_sql, sees_persons_individually
 from layers.errors import Conflict, Forbidden, InvalidInput, NotFound
-from layers.model import Role
+from layers.model import Level, Role
 from layers.person_closing import ENDING_ROLES
 from layers.person_entry import Residence, candidates_at
 
@@ -50,6 +50,7 @@ RESPONSIBLES_MAX = 20
 """Most 帮扶责任人 one person is given (as the registration takes)."""
 NOT_FOUND = "该人员不存在或不在您的辖区内"
 GRID_REFUSED = "网格 {code} 不存在、已撤销或不在您的辖区内"
+VILLAGE_REFUSED = "该村（社区）不存在或不在您的辖区内"
 ROLE_REFUSED = (
     "{role}不能调整人员的网格：请由乡镇（街道）、社区（村）或县综治中心的指挥中心、调度员账号办理"
 )
@@ -219,6 +220,16 @@ def check_may_set(role: str, scope_code: str) -> None:
         raise Forbidden(SCOPE_REFUSED.format(role=label))
 
 
+def _check_village_of_scope(session: Session, code: str, scope_code: str) -> None:
+    """Refuse a code that is not a village's (村、社区) on record in the scope."""
+    lo, hi = scope_range(scope_code)
+    level = None
+    if lo <= code < hi:
+        level = session.scalar(text("SELECT level FROM jurisdictions WHERE code = :c"), {"c": code})
+    if level != Level.VILLAGE:
+        raise NotFound(VILLAGE_REFUSED)
+
+
 def _person(session: Session, person_id: int, scope_code: str, *, lock: bool) -> Any:
     lo, hi = scope_range(scope_code)
     found = session.execute(
@@ -311,13 +322,11 @@ def village_grids(session: Session, village_code: str, *, scope_code: str) -> li
     Raises
     ------
     NotFound
-        The village is not of the scope.
+        The code is not a village's of the scope (none, a township's, or not digits 0-9).
     InvalidInput
         It is retired (the refusal names its successor).
     """
-    lo, hi = scope_range(scope_code)
-    if not (len(village_code) == 12 and lo <= village_code < hi):
-        raise NotFound("该村（社区）不存在或不在您的辖区内")
+    _check_village_of_scope(session, village_code, scope_code)
     retired = retired_unit_refusal(session, village_code)
     if retired is not None:
         raise InvalidInput(retired)
@@ -360,7 +369,7 @@ def grid_workers(
     InvalidInput
         Neither given, or the grid is not a live grid of the scope.
     NotFound
-        The village is not of the scope.
+        The code is not a village's of the scope (none, a township's, or not digits 0-9).
     """
     lo, hi = scope_range(scope_code)
     if grid_code:
@@ -373,8 +382,7 @@ def grid_workers(
         return candidates_at(session, str(area), grid_code)
     if not area_code:
         raise InvalidInput("请指定网格或村（社区）")
-    if not (len(area_code) == 12 and lo <= area_code < hi):
-        raise NotFound("该村（社区）不存在或不在您的辖区内")
+    _check_village_of_scope(session, area_code, scope_code)
     return candidates_at(session, area_code, None)
 
 

@@ -5,7 +5,7 @@ What the helpers' own tests leave out: every role that is not an operator of a c
 on the persons' new reads and on 划入网格 (``GET /api/persons/villages``, ``/village``,
 ``/grid-workers``, ``/{id}/grids``, ``POST /api/persons/{id}/grid``), another county's
 person, grid and village answered as one that does not exist (no name of theirs, no oracle),
-a retired grid, the command map's points of persons in view
+a retired grid, a code that is not a village's, the command map's points of persons in view
 (``GET /api/command/{code}/points/persons``) read by a township and a village in their scope
 only and audited as a page of the layer is, malformed boxes refused (4xx, never 500), and
 ``zongzhi_visitors_of``, a SECURITY DEFINER function, called by the app role directly for a
@@ -91,6 +91,10 @@ def test_another_county_s_person_grid_and_village_are_answered_as_ones_that_do_n
             f"/api/persons/grid-workers?grid={nowhere_grid}",
         ),
         (
+            f"/api/persons/grid-workers?area={VILLAGES[3]}",
+            f"/api/persons/grid-workers?area={nowhere_village}",
+        ),
+        (
             f"/api/persons/village?community={VILLAGES[3]}",
             f"/api/persons/village?community={nowhere_village}",
         ),
@@ -115,6 +119,25 @@ def test_another_county_s_person_grid_and_village_are_answered_as_ones_that_do_n
     )
     assert into_b.status_code == 422 and "乙" not in into_b.text
     assert _person_of(database, VILLAGES[0]) == (pid_a, name_a, grid_a)
+
+
+@pytest.mark.parametrize(
+    "code",
+    [TOWN_A1, COUNTY_A, "460105001099", "46010500100\u0661", "4601050010\uff11\uff11"],
+    ids=["township", "county", "none-such", "arabic-indic-digit", "fullwidth-digits"],
+)
+def test_only_a_village_of_the_scope_lists_its_grids_or_its_workers(
+    api_client: TestClient, auth_headers: Headers, database: SuiteDatabase, code: str
+) -> None:
+    """A township's or the county's code, one on no record, or digits other than 0-9."""
+    pid, _, _ = _person_of(database, VILLAGES[0])
+    headers = auth_headers("cmd_a")
+    for url in (f"/api/persons/{pid}/grids", "/api/persons/grid-workers"):
+        key = "village" if "grids" in url else "area"
+        answer = api_client.get(url, params={key: code}, headers=headers)
+        assert answer.status_code == 404, (url, answer.text)
+        assert answer.json()["detail"] == "该村（社区）不存在或不在您的辖区内"
+        assert api_client.get(url, params={key: VILLAGES[1]}, headers=headers).status_code == 200
 
 
 def test_a_retired_grid_is_neither_offered_nor_taken(
