@@ -3,7 +3,8 @@
 
 What the helpers' own tests leave out: every role that is not an operator of a county or below
 on the persons' new reads and on 划入网格 (``GET /api/persons/villages``, ``/village``,
-``/grid-workers``, ``/{id}/grids``, ``POST /api/persons/{id}/grid``), another county's
+``/grid-workers``, ``/{id}/grids``, ``POST /api/persons/{id}/grid``) and on the persons in
+view (no counts per grid for a reader of counts only), another county's
 person, grid and village answered as one that does not exist (no name of theirs, no oracle),
 a retired grid, a code that is not a village's, the command map's points of persons in view
 (``GET /api/command/{code}/points/persons``) read by a township and a village in their scope
@@ -64,11 +65,14 @@ def test_accounts_that_read_no_person_one_by_one_are_refused_every_new_read_and_
         f"/api/persons/village?community={VILLAGES[0]}",
         f"/api/persons/grid-workers?grid={V0_GRID}",
         f"/api/persons/{pid}/grids",
+        # no counts per grid either: a grid's 1 or 2 would name them (the tiles withhold those)
+        f"/api/command/{COUNTY_A}/points/persons?bbox=100,10,120,30&limit=1",
     ]
     for url in reads:
         answer = api_client.get(url, headers=headers)
         assert answer.status_code == 403, (url, answer.text)
         assert VILLAGES[0] not in answer.text and name not in answer.text
+        assert "numberMatched" not in answer.text
     other = f"{VILLAGES[0]}00{8 if grid != f'{VILLAGES[0]}008' else 7}"
     moved = api_client.post(f"/api/persons/{pid}/grid", json={"grid_code": other}, headers=headers)
     assert moved.status_code == 403, moved.text
