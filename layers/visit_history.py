@@ -27,7 +27,7 @@ from collections.abc import Sequence
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import Row, text
 from sqlalchemy.orm import Session
 
 from geo.codes import CodeError, division_level, scope_range
@@ -119,56 +119,7 @@ def visit_series(
         when withheld), ``totals`` (per figure key, per period, None when withheld:
         :func:`column_total`), ``min_count`` and ``note``.
     """
-    lo, hi = scope_range(code)
-    starts = [period_days(p)[0] for p in periods]
-    ends = [period_days(p)[1] for p in periods]
-    reached = ", ".join(f"'{c}'" for c in visits_due.REACHED)
-    outcome_counts = ", ".join(
-        f"count(*) FILTER (WHERE pv.outcome = '{c}') AS {c}" for c, _ in OUTCOMES
-    )
-    rows = session.execute(
-        text(
-            "WITH t AS (SELECT i, s, e FROM unnest(CAST(:starts AS date[]),"
-            "  CAST(:ends AS date[])) WITH ORDINALITY AS x(s, e, i)),"
-            " p AS (SELECT id, category, management_level, attributes, on_record_since,"
-            f"  ended_on, {child_key_sql(code)} AS unit FROM persons"
-            "  WHERE area_code >= :lo AND area_code < :hi),"
-            " reg AS (SELECT t.i, p.unit, count(*) AS persons,"
-            "  count(*) FILTER (WHERE coalesce(lv.last, p.on_record_since, DATE '-infinity')"
-            f"   + r.interval_days < t.e AND NOT coalesce({visits_due.CORRECTION_END} < t.e,"
-            "   false)) AS overdue"
-            "  FROM t JOIN p ON coalesce(p.on_record_since < t.e, true)"
-            "   AND (p.ended_on IS NULL OR p.ended_on >= t.e)"
-            "  JOIN visit_rules r ON r.category = p.category"
-            "   AND r.management_level = p.management_level"
-            "  LEFT JOIN LATERAL (SELECT pv.visited_on AS last FROM person_visits pv"
-            f"   WHERE pv.person_id = p.id AND pv.outcome IN ({reached})"
-            "   AND pv.visited_on < t.e ORDER BY pv.visited_on DESC LIMIT 1) lv ON true"
-            "  GROUP BY 1, 2),"
-            # a visit counts in the unit it was made in, wherever its person lives now: the
-            # unit a person left keeps the work it did, the one they moved to is not given it
-            f" vis AS (SELECT t.i, pv.unit, count(*) AS visits, {outcome_counts}"
-            f"  FROM (SELECT visited_on, outcome, {child_key_sql(code)} AS unit"
-            "   FROM person_visits WHERE area_code >= :lo AND area_code < :hi"
-            "   AND visited_on >= :first AND visited_on < :last) pv"
-            # the period found by bisection, not by comparing each visit with each period
-            "  JOIN t ON t.i = width_bucket(pv.visited_on, CAST(:starts AS date[]))"
-            "  GROUP BY 1, 2)"
-            " SELECT i, unit, coalesce(reg.persons, 0) AS persons,"
-            " coalesce(reg.overdue, 0) AS overdue, coalesce(vis.visits, 0) AS visits, "
-            + ", ".join(f"coalesce(vis.{c}, 0) AS {c}" for c, _ in OUTCOMES)
-            + " FROM reg FULL JOIN vis USING (i, unit)"
-        ),
-        {
-            "starts": starts,
-            "ends": ends,
-            "lo": lo,
-            "hi": hi,
-            "unit": code,
-            "first": starts[0],
-            "last": ends[-1],
-        },
-    ).all()
+    rows = _series_rows(session, code, periods)
     keys = [key for key, _ in FIGURES]
     exact: dict[str, dict[str, list[int]]] = {}
     for row in rows:
@@ -206,6 +157,100 @@ def visit_series(
         "min_count": min_count,
         "note": RULES_NOTE,
     }
+
+
+def _series_rows(session: Session, code: str, periods: tuple[Period, ...]) -> Sequence[Row[Any]]:
+    """Return the counts of :func:`visit_series`, a row per period number ``i`` and unit.
+
+    Each person is read once, not once per period. The periods at whose ends they are on the
+    register are the numbers ``i0`` to ``i1``, found by bisecting the periods' ends
+    (``width_bucket``), and those at whose ends they are overdue are ranges of numbers too, one
+    per stretch with the same last visit that reached them (before the first, then from each to
+    the next, in one pass over their visits in order). Each range is +1 at its first period and
+    -1 after its last; the counts are their running sums per unit.
+    """
+    lo, hi = scope_range(code)
+    starts = [period_days(p)[0] for p in periods]
+    ends = [period_days(p)[1] for p in periods]
+    reached = ", ".join(f"'{c}'" for c in visits_due.REACHED)
+    outcome_counts = ", ".join(
+        f"count(*) FILTER (WHERE pv.outcome = '{c}') AS {c}" for c, _ in OUTCOMES
+    )
+
+    def ended_by(day: str) -> str:  # the number of periods ended by that day
+        return f"width_bucket({day}, CAST(:ends AS date[]))"
+
+    since_due = "coalesce(since, DATE '-infinity') + k"  # an unknown day: due at once
+
+    return session.execute(
+        text(
+            "WITH t AS (SELECT i, s, e FROM unnest(CAST(:starts AS date[]),"
+            "  CAST(:ends AS date[])) WITH ORDINALITY AS x(s, e, i)),"
+            # on the register at the ends of periods i0 to i1 (put on record before the end,
+            # an unknown day: always; not left by then); overdue at none after ic (the 矫正
+            # ended before the end) nor where the end is not past their last visit + k
+            " p AS (SELECT p.id, p.unit, p.on_record_since AS since, r.interval_days AS k,"
+            f"  coalesce({ended_by('p.on_record_since')} + 1, 1) AS i0,"
+            f"  coalesce({ended_by('p.ended_on')}, :n) AS i1,"
+            f"  coalesce({ended_by(visits_due.CORRECTION_END)}, :n) AS ic"
+            "  FROM (SELECT id, category, management_level, attributes, on_record_since,"
+            f"   ended_on, {child_key_sql(code)} AS unit FROM persons"
+            "   WHERE area_code >= :lo AND area_code < :hi) p"
+            "  JOIN visit_rules r ON r.category = p.category"
+            "   AND r.management_level = p.management_level),"
+            # each visit that reached a person, wherever it was made, with the next (NULL:
+            # none before the last end); a person never reached: one row without a day
+            " v AS (SELECT p.id, pv.visited_on AS day,"
+            "  lead(pv.visited_on) OVER w AS next, row_number() OVER w AS nth"
+            "  FROM persons p LEFT JOIN person_visits pv ON pv.person_id = p.id"
+            f"   AND pv.outcome IN ({reached}) AND pv.visited_on < :last"
+            "  WHERE p.area_code >= :lo AND p.area_code < :hi"
+            "  WINDOW w AS (PARTITION BY p.id ORDER BY pv.visited_on)),"
+            # ranges a to z of periods: on the register (dp), overdue (dov) before the first
+            # visit (from the day put on record) and from each visit to the next
+            " seg AS (SELECT unit, i0 AS a, i1 AS z, 1 AS dp, 0 AS dov FROM p"
+            "  UNION ALL SELECT unit,"
+            f"  greatest(i0, {ended_by(since_due)} + 1),"
+            f"  least(coalesce({ended_by('day')}, :n), i1, ic), 0, 1"
+            "  FROM v JOIN p USING (id) WHERE nth = 1"
+            f"  UNION ALL SELECT unit, greatest(i0, {ended_by('day + k')} + 1),"
+            f"  least(coalesce({ended_by('next')}, :n), i1, ic), 0, 1"
+            "  FROM v JOIN p USING (id) WHERE day IS NOT NULL),"
+            " d AS (SELECT unit, x.i, sum(x.dp) AS dp, sum(x.dov) AS dov FROM seg,"
+            "  LATERAL (VALUES (a, dp, dov), (z + 1, -dp, -dov)) AS x(i, dp, dov)"
+            "  WHERE a <= z GROUP BY 1, 2),"
+            # a row where someone is on the register at the period's end
+            " reg AS (SELECT i, unit, persons, overdue FROM (SELECT t.i, u.unit,"
+            "  sum(d.dp) OVER w AS persons, sum(d.dov) OVER w AS overdue"
+            "  FROM (SELECT DISTINCT unit FROM d) u CROSS JOIN t"
+            "  LEFT JOIN d ON d.unit = u.unit AND d.i = t.i"
+            "  WINDOW w AS (PARTITION BY u.unit ORDER BY t.i)) r WHERE persons > 0),"
+            # a visit counts in the unit it was made in, wherever its person lives now: the
+            # unit a person left keeps the work it did, the one they moved to is not given it;
+            # counted per period (by bisection) and area code first, then per unit
+            f" vis AS (SELECT i, {child_key_sql(code)} AS unit, sum(visits) AS visits, "
+            + ", ".join(f"sum({c}) AS {c}" for c, _ in OUTCOMES)
+            + " FROM (SELECT width_bucket(pv.visited_on, CAST(:starts AS date[])) AS i,"
+            f"  pv.area_code, count(*) AS visits, {outcome_counts} FROM person_visits pv"
+            "  WHERE pv.area_code >= :lo AND pv.area_code < :hi"
+            "  AND pv.visited_on >= :first AND pv.visited_on < :last GROUP BY 1, 2) a"
+            "  GROUP BY 1, 2)"
+            " SELECT i, unit, coalesce(reg.persons, 0) AS persons,"
+            " coalesce(reg.overdue, 0) AS overdue, coalesce(vis.visits, 0) AS visits, "
+            + ", ".join(f"coalesce(vis.{c}, 0) AS {c}" for c, _ in OUTCOMES)
+            + " FROM reg FULL JOIN vis USING (i, unit)"
+        ),
+        {
+            "starts": starts,
+            "ends": ends,
+            "n": len(periods),
+            "lo": lo,
+            "hi": hi,
+            "unit": code,
+            "first": starts[0],
+            "last": ends[-1],
+        },
+    ).all()
 
 
 def _level(code: str) -> int:
