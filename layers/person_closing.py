@@ -134,11 +134,32 @@ def check_may_end(role: str, scope_code: str) -> None:
     ...     print(str(refused)[:9])
     网格员不能注销人员
     """
+    check_operator(role, scope_code, role_refused=ROLE_REFUSED, scope_refused=SCOPE_REFUSED)
+
+
+def check_operator(role: str, scope_code: str, *, role_refused: str, scope_refused: str) -> None:
+    """Refuse an account that may not change a person's record (注销, 划入网格).
+
+    Parameters
+    ----------
+    role : str
+        The account's role.
+    scope_code : str
+        Its scope (12 digits).
+    role_refused, scope_refused : str
+        What a role outside :data:`ENDING_ROLES` is told, and what an operator above a county
+        is told; each with ``{role}``, the role's Chinese label.
+
+    Raises
+    ------
+    Forbidden
+        A role outside :data:`ENDING_ROLES`, or an operator above a county.
+    """
     label = Role.label_of(role)
     if role not in ENDING_ROLES:
-        raise Forbidden(ROLE_REFUSED.format(role=label))
+        raise Forbidden(role_refused.format(role=label))
     if not sees_persons_individually(role, scope_code):
-        raise Forbidden(SCOPE_REFUSED.format(role=label))
+        raise Forbidden(scope_refused.format(role=label))
 
 
 def ended_reason(reason: str, detail: str | None) -> str:

@@ -38,10 +38,10 @@ from sqlalchemy.orm import Session
 
 from geo.codes import scope_range
 from layers.accounts import retired_unit_refusal
-from layers.catalog import MASKED_NAME_SQL, grid_name_sql, name_sql, sees_persons_individually
-from layers.errors import Conflict, Forbidden, InvalidInput, NotFound
-from layers.model import Level, Role
-from layers.person_closing import ENDING_ROLES
+from layers.catalog import MASKED_NAME_SQL, grid_name_sql, name_sql
+from layers.errors import Conflict, InvalidInput, NotFound
+from layers.model import Level
+from layers.person_closing import check_operator
 from layers.person_entry import Residence, candidates_at
 
 ACTION = "person.grid"
@@ -206,6 +206,7 @@ def check_may_set(role: str, scope_code: str) -> None:
 
     Examples
     --------
+    >>> from layers.errors import Forbidden
     >>> check_may_set("commander", "530424101000")
     >>> try:
     ...     check_may_set("grid_worker", "530424101001")
@@ -213,11 +214,7 @@ def check_may_set(role: str, scope_code: str) -> None:
     ...     print(str(refused)[:12])
     网格员不能调整人员的网格
     """
-    label = Role.label_of(role)
-    if role not in ENDING_ROLES:
-        raise Forbidden(ROLE_REFUSED.format(role=label))
-    if not sees_persons_individually(role, scope_code):
-        raise Forbidden(SCOPE_REFUSED.format(role=label))
+    check_operator(role, scope_code, role_refused=ROLE_REFUSED, scope_refused=SCOPE_REFUSED)
 
 
 def _check_village_of_scope(session: Session, code: str, scope_code: str) -> None:
