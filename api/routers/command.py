@@ -36,6 +36,7 @@ from layers import (
     alerts,
     audit,
     brief_cases,
+    case_lists,
     command,
     command_points,
     department_figures,
@@ -51,6 +52,8 @@ from layers.errors import InvalidInput
 from layers.model import CaseState, RiskLevel, Role
 
 router = APIRouter(prefix="/api/command", tags=["command"])
+# the 申请延期 the feed counts at most (the page says 100+ beyond)
+EXTENSIONS_COUNTED = 100
 
 
 @router.get("/{code}", summary="Command feed of a unit: children KPIs, queue, alerts")
@@ -73,17 +76,39 @@ def feed(
 
     ``parts=cases`` leaves out what no case event changes (走访逾期, the cameras, the hot
     cells, the alerts: :data:`layers.command.PARTS`), the costliest parts of a big county's
-    feed, with the same case figures as a full read (trial BC M4).
+    feed, with the same case figures as a full read (trial BC M4). Both carry
+    ``extensions_pending``, how many of the unit's cases wait for its level's decision on a
+    申请延期 (at most :data:`EXTENSIONS_COUNTED`; ``null`` for a role that decides none), and a
+    full read ``first_day`` as ``/history`` gives it, which the command page read separately
+    on opening and after each case event.
     """
+    actor = actor_of(user)
+    now = utcnow()
     body = command.feed(
         session,
         code,
-        actor=actor_of(user),
-        now=utcnow(),
+        actor=actor,
+        now=now,
         window_days=window_days,
         limits_config=limits,
         parts=parts,
     )
+    body["extensions_pending"] = (
+        len(
+            case_lists.stage_list(
+                session,
+                actor=actor,
+                stage=case_lists.Stage.EXTENSION_PENDING,
+                code=code,
+                limit=EXTENSIONS_COUNTED,
+                now=now,
+            )
+        )
+        if user.role in (Role.COMMANDER, Role.DISPATCHER)
+        else None
+    )
+    if parts == "all":
+        body["first_day"] = history(code, user, session)["first_day"]
     if user.role == Role.ANALYST:
         body["queue"] = []
         body["late_dispatches"]["cases"] = []  # the count only (辖区派单超时未受理)

@@ -64,6 +64,7 @@
   const st = (window.zzCommand = {
     me: null,
     feed: null,
+    hotRead: null, // the hot cells read on opening, beside the feed (start)
     full: null, // the last full read of the feed (refreshFeed)
     pointCap: 2000, // most points of a layer drawn; more in view are counted per grid (trial BC S3)
     outline: null,
@@ -442,8 +443,8 @@
       // a village has no level below it to escalate, supervise or hand down to
       scope.querySelectorAll("[data-above-village]").forEach((o) => o.remove());
     }
-    countExtensions(scope);
     lateNotice(feed, scope);
+    countExtensions(scope, feed); // its notice above the late dispatches' (both after 督办)
     if (!scope || scope.value === "queue") {
       scopeReads += 1; // a list still loading for another choice is not drawn
       showQueue(screen ? withLateBelow(feed) : feed.queue, "queue");
@@ -459,26 +460,20 @@
   /**
    * 待审延期 (trial AX S5): the 申请延期 this level decides, a level below's on its own case
    * among them, which the queue does not list; counted on its choice and above the queue, a
-   * click away. Only an operator decides.
+   * click away. Only an operator decides. The feed counts them (extensions_pending, at most
+   * 100), read with it rather than by a list of its own on opening and after each case event.
    */
-  let extensionReads = 0;
-  async function countExtensions(scope) {
+  function countExtensions(scope, feed) {
     const option = scope && scope.querySelector("[data-extensions]");
     if (!option || !st.me) return;
     if (!["commander", "dispatcher"].includes(role())) {
       option.remove();
       return;
     }
-    const read = ++extensionReads;
-    let found;
-    try {
-      found = await zz.api("/api/cases?stage=extension_pending&limit=100&code=" + code);
-    } catch (error) {
-      return; // the queue's own read says what failed
-    }
-    if (read !== extensionReads) return;
-    const n = found.length + (found.length >= 100 ? "+" : "");
-    option.textContent = found.length ? "待审延期（" + n + "）" : "待审延期";
+    const count = feed.extensions_pending;
+    if (typeof count !== "number") return;
+    const n = count + (count >= 100 ? "+" : "");
+    option.textContent = count ? "待审延期（" + n + "）" : "待审延期";
     let notice = document.getElementById("zz-extension-notice");
     if (!notice) {
       notice = el("button", "btn btn-sm btn-outline-warning w-100 mb-1 zz-extension-notice");
@@ -487,7 +482,7 @@
       notice.addEventListener("click", () => showQueueScope("extension_pending"));
       document.getElementById("zz-supervisions").after(notice);
     }
-    notice.hidden = found.length === 0 || scope.value === "extension_pending";
+    notice.hidden = count === 0 || scope.value === "extension_pending";
     notice.textContent = "待审延期 " + n + " 件：下级或部门申请延期，待本级批准或驳回";
   }
 
@@ -2571,7 +2566,9 @@
   async function loadHotspots(entry) {
     let fc;
     try {
-      fc = await zz.api("/api/console/" + code + "/hotspots");
+      const read = st.hotRead || zz.api("/api/console/" + code + "/hotspots");
+      st.hotRead = null;
+      fc = await read;
     } catch (error) {
       zz.toast("热点加载失败：" + zz.errorText(error), "danger");
       return;
@@ -3237,7 +3234,7 @@
 
   // the feed's members a read of its case parts gives (the rest come from the last full read)
   const CASE_PARTS = ["unit", "children", "ancestors", "queue", "tasks", "recalled", "late_dispatches",
-    "supervisions", "supervisions_total", "window_days", "generated_at"];
+    "supervisions", "supervisions_total", "window_days", "generated_at", "extensions_pending"];
   const CASE_KPIS = ["open", "overdue", "reported", "resolved_share", "escalations", "repeats"];
 
   /** The case parts of `part` with the other parts and KPIs of the full read `full`. */
@@ -3455,19 +3452,26 @@
     picker.addEventListener("change", function () {
       link.href = "/api/command/" + code + "/brief.xlsx?period=month&date=" + picker.value;
     });
-    // no month before the unit's first case (the history an import brought counts too)
-    zz.api("/api/command/" + code + "/history").then(function (history) {
-      const first = history.first_day ? history.first_day.slice(0, 7) + "-01" : null;
-      Array.from(picker.options).forEach(function (option) {
-        if (!first || option.value < first) option.remove();
-      });
-      const box = picker.closest(".zz-brief-month");
-      box.hidden = picker.options.length === 0;
-      if (picker.options.length) {
-        picker.value = picker.options[0].value;
-        picker.dispatchEvent(new Event("change"));
-      }
-    }, () => {}); // the picker keeps its months: the brief of one without cases says so
+  }
+
+  /**
+   * No month in 往月 before the unit's first case (the history an import brought counts too):
+   * the first full feed's first_day, as /api/command/{code}/history gives it. Without it the
+   * picker keeps its months: the brief of one without cases says so.
+   */
+  function pruneBriefMonths(feed) {
+    const picker = document.getElementById("zz-brief-month");
+    if (!picker || !("first_day" in feed)) return;
+    const first = feed.first_day ? feed.first_day.slice(0, 7) + "-01" : null;
+    Array.from(picker.options).forEach(function (option) {
+      if (!first || option.value < first) option.remove();
+    });
+    const box = picker.closest(".zz-brief-month");
+    box.hidden = picker.options.length === 0;
+    if (picker.options.length) {
+      picker.value = picker.options[0].value;
+      picker.dispatchEvent(new Event("change"));
+    }
   }
 
   async function start() {
@@ -3490,6 +3494,12 @@
     tickClock();
     setInterval(tickClock, 1000);
     setInterval(tickCountdowns, 30000);
+    // the hot cells of a layer on by default, read beside the feed rather than after it
+    // (loadHotspots takes this answer the first time)
+    if (LAYERS.some((def) => def.source === "hotspots" && def.on)) {
+      st.hotRead = zz.api("/api/console/" + code + "/hotspots");
+      st.hotRead.catch(() => {}); // said by loadHotspots, which awaits it
+    }
     const [me, feed, outline] = await Promise.all([
       zz.me(),
       zz.api("/api/command/" + code),
@@ -3509,6 +3519,7 @@
     }
     drawOutline(outline);
     applyFeed(feed);
+    pruneBriefMonths(feed);
     showLoading(null);
     setupLayers();
     markReady("map");
