@@ -57,7 +57,9 @@ def test_the_township_lists_its_persons_off_the_map_and_exports_the_overdue(
         assert set(by_id) == {no_point, no_grid}
         expect(by_id[no_point].locator(".zz-visit-notice")).to_contain_text("未落图（没有居住位置")
         expect(by_id[no_grid].locator(".zz-visit-notice")).to_contain_text("未划入网格（")
-        expect(by_id[no_grid].locator(".zz-visit-notice")).to_contain_text("补填居住位置")
+        expect(by_id[no_point].locator(".zz-visit-notice")).to_contain_text("补填居住位置")
+        # a grid is set from the card (划入网格), which the card's notice says
+        expect(by_id[no_grid].locator(".zz-visit-notice")).to_contain_text("点“划入网格”")
         # no 定位 for the person with no point; masked, as every list is
         expect(by_id[no_point].get_by_role("button", name="定位")).to_have_count(0)
         listed = page.locator("#zz-visits-list").inner_text()
