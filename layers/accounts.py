@@ -904,6 +904,26 @@ def retired_unit_refusal(session: Session, code: str) -> str | None:
     return f"{said}，没有继承单位，请选用现有辖区"
 
 
+def refuse_retired_unit(session: Session, code: str) -> None:
+    """Refuse a retired unit as input, naming its live successor (:func:`retired_unit_refusal`).
+
+    Parameters
+    ----------
+    session : sqlalchemy.orm.Session
+        Open session (row-level security applies).
+    code : str
+        12-digit jurisdiction code.
+
+    Raises
+    ------
+    InvalidInput
+        The unit is retired.
+    """
+    retired = retired_unit_refusal(session, code)
+    if retired is not None:
+        raise InvalidInput(retired)
+
+
 def check_role(role: str) -> None:
     """Refuse a role code that is not one of :class:`layers.model.Role`.
 
@@ -966,9 +986,7 @@ def check_scope(session: Session, scope_code: str) -> None:
     """
     if session.get(Jurisdiction, scope_code) is None:
         raise NotFound(f"辖区 {scope_code} 不存在")
-    retired = retired_unit_refusal(session, scope_code)
-    if retired is not None:
-        raise InvalidInput(retired)
+    refuse_retired_unit(session, scope_code)
 
 
 def unit_said(session: Session, code: str) -> str:

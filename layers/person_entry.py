@@ -49,7 +49,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from geo.codes import CodeError, ResidentId, mask_resident_id, parse_resident_id
-from layers.accounts import retired_unit_refusal
+from layers.accounts import refuse_retired_unit
 from layers.cases import in_scope, mask_name
 from layers.catalog import MASKED_NAME_SQL, grid_name_sql, name_sql
 from layers.errors import Conflict, Forbidden, InvalidInput
@@ -63,7 +63,7 @@ from layers.person_attributes import (
     raised_level,
     validate_attributes,
 )
-from layers.person_village import VillagePlace, place_by_words
+from layers.person_village import VillagePlace, grid_village, place_by_words
 from layers.point_units import units_at
 from layers.secrets import Keys, hash_resident_id, normalise_resident_id, seal
 
@@ -379,9 +379,7 @@ def _point_place(
     area_code, grid_code = units_at(session, lon, lat)
     if area_code is None or not in_scope(scope_code, area_code):
         raise Forbidden(OUT_OF_SCOPE)
-    retired = retired_unit_refusal(session, area_code)
-    if retired is not None:
-        raise InvalidInput(retired)
+    refuse_retired_unit(session, area_code)
     return area_code, grid_code
 
 
@@ -438,16 +436,11 @@ def _place(
     if new.lon is not None and new.lat is not None:
         return (*_point_place(session, new.lon, new.lat, scope_code), None)
     if new.grid_code is None and (new.address or new.community):
+        # a retired village is refused there, naming what took it over
         village = place_by_words(session, new.address, new.community, scope_code)
-        retired = retired_unit_refusal(session, village.area_code)
-        if retired is not None:
-            raise InvalidInput(retired)
         return village.area_code, village.grid_code, village
     if new.grid_code is not None:
-        area_code = session.scalar(
-            text("SELECT area_code FROM grids WHERE code = :g AND retired_on IS NULL"),
-            {"g": new.grid_code},
-        )
+        area_code = grid_village(session, new.grid_code)
         if area_code is None:
             raise InvalidInput(f"网格 {new.grid_code} 不存在、已撤销或不在您的辖区内")
         grid_code = new.grid_code
@@ -455,9 +448,7 @@ def _place(
         raise InvalidInput("请在地图上点选居住地，或填写居住地址、所在网格编码")
     if not in_scope(scope_code, area_code):
         raise Forbidden(OUT_OF_SCOPE)
-    retired = retired_unit_refusal(session, area_code)
-    if retired is not None:
-        raise InvalidInput(retired)
+    refuse_retired_unit(session, area_code)
     return area_code, grid_code, None
 
 

@@ -37,12 +37,13 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from geo.codes import scope_range
-from layers.accounts import retired_unit_refusal
+from layers.accounts import refuse_retired_unit
 from layers.catalog import MASKED_NAME_SQL, grid_name_sql, name_sql
 from layers.errors import Conflict, InvalidInput, NotFound
 from layers.model import Level
 from layers.person_closing import check_operator
 from layers.person_entry import Residence, candidates_at
+from layers.person_village import GridChoice, grid_village, live_grids
 
 ACTION = "person.grid"
 """The audit action: a person put into a grid (or another grid) from the console."""
@@ -87,14 +88,6 @@ class PersonPlace:
     grid_code: str | None
     grid_name: str | None
     responsible_ids: tuple[int, ...]
-
-
-@dataclass(frozen=True)
-class GridChoice:
-    """A live grid of a village, to choose from."""
-
-    code: str
-    name: str
 
 
 @dataclass(frozen=True)
@@ -324,16 +317,8 @@ def village_grids(session: Session, village_code: str, *, scope_code: str) -> li
         It is retired (the refusal names its successor).
     """
     _check_village_of_scope(session, village_code, scope_code)
-    retired = retired_unit_refusal(session, village_code)
-    if retired is not None:
-        raise InvalidInput(retired)
-    rows = session.execute(
-        text(
-            "SELECT code, name FROM grids WHERE area_code = :v AND retired_on IS NULL ORDER BY code"
-        ),
-        {"v": village_code},
-    ).all()
-    return [GridChoice(code=str(r.code), name=str(r.name)) for r in rows]
+    refuse_retired_unit(session, village_code)
+    return live_grids(session, village_code)
 
 
 def grid_workers(
@@ -370,13 +355,10 @@ def grid_workers(
     """
     lo, hi = scope_range(scope_code)
     if grid_code:
-        area = session.scalar(
-            text("SELECT area_code FROM grids WHERE code = :g AND retired_on IS NULL"),
-            {"g": grid_code},
-        )
-        if area is None or not lo <= str(area) < hi:
+        area = grid_village(session, grid_code)
+        if area is None or not lo <= area < hi:
             raise InvalidInput(GRID_REFUSED.format(code=grid_code))
-        return candidates_at(session, str(area), grid_code)
+        return candidates_at(session, area, grid_code)
     if not area_code:
         raise InvalidInput("请指定网格或村（社区）")
     _check_village_of_scope(session, area_code, scope_code)
@@ -435,9 +417,7 @@ def set_grid(
     lo, hi = scope_range(scope_code)
     if grid is None or not lo <= str(grid.area_code) < hi:
         raise InvalidInput(GRID_REFUSED.format(code=grid_code))
-    retired = retired_unit_refusal(session, str(grid.area_code))
-    if retired is not None:
-        raise InvalidInput(retired)
+    refuse_retired_unit(session, str(grid.area_code))
     chosen = tuple(sorted(set(responsible_ids)))
     if len(chosen) > RESPONSIBLES_MAX:
         raise InvalidInput(f"帮扶责任人最多 {RESPONSIBLES_MAX} 名")

@@ -48,6 +48,60 @@ _GRIDS_SHOWN = 5
 
 
 @dataclass(frozen=True)
+class GridChoice:
+    """A live grid of a village, to choose from."""
+
+    code: str
+    name: str
+
+
+def live_grids(session: Session, village_code: str) -> list[GridChoice]:
+    """Return the grids in use of a village, by code (those the session's scope reads).
+
+    Parameters
+    ----------
+    session : sqlalchemy.orm.Session
+        Session scoped to the reader.
+    village_code : str
+        The village (12 digits).
+
+    Returns
+    -------
+    list of GridChoice
+        Empty for a village with no grid in use.
+    """
+    rows = session.execute(
+        text(
+            "SELECT code, name FROM grids WHERE area_code = :v AND retired_on IS NULL ORDER BY code"
+        ),
+        {"v": village_code},
+    ).all()
+    return [GridChoice(code=str(r.code), name=str(r.name)) for r in rows]
+
+
+def grid_village(session: Session, grid_code: str) -> str | None:
+    """Return the village of a grid in use, or None (no such grid, retired, or not read).
+
+    Parameters
+    ----------
+    session : sqlalchemy.orm.Session
+        Session scoped to the reader.
+    grid_code : str
+        The grid (15 digits).
+
+    Returns
+    -------
+    str or None
+        Its village's code (12 digits).
+    """
+    found = session.scalar(
+        text("SELECT area_code FROM grids WHERE code = :g AND retired_on IS NULL"),
+        {"g": grid_code},
+    )
+    return None if found is None else str(found)
+
+
+@dataclass(frozen=True)
 class VillagePlace:
     """The village (and its only grid) a person's address or 所属村（社区） places them in.
 
@@ -166,12 +220,7 @@ def place_by_words(
         raise InvalidInput(retired_refusal(places, found, source))
     if found.level < Level.VILLAGE:
         raise InvalidInput(NOT_A_VILLAGE.format(source=source, unit=places.under_parent(found)))
-    grids = session.execute(
-        text(
-            "SELECT code, name FROM grids WHERE area_code = :v AND retired_on IS NULL ORDER BY code"
-        ),
-        {"v": found.code},
-    ).all()
+    grids = live_grids(session, found.code)
     return VillagePlace(
         area_code=found.code,
         grid_code=str(grids[0].code) if len(grids) == 1 else None,
