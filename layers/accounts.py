@@ -878,7 +878,7 @@ def retired_unit_refusal(session: Session, code: str) -> str | None:
     Parameters
     ----------
     session : sqlalchemy.orm.Session
-        Open session (row-level security applies: a successor it cannot see is named by code).
+        Open session (row-level security applies: a successor it cannot see is not named).
     code : str
         12-digit jurisdiction code.
 
@@ -895,8 +895,8 @@ def retired_unit_refusal(session: Session, code: str) -> str | None:
     heir_code, seen = unit.successor_code, {unit.code}
     while heir_code is not None and heir_code not in seen:
         heir = session.get(Jurisdiction, heir_code)
-        if heir is None:
-            return f"{said}，请用继承单位 {heir_code}"
+        if heir is None:  # out of the reader's scope: not named (row-level security hides it)
+            return f"{said}（已撤并，继承单位不在您的辖区内），请选用现有辖区"
         if heir.retired_on is None:
             return f"{said}，请用继承单位 {heir.name}（{heir.code}）"
         seen.add(heir_code)

@@ -43,6 +43,10 @@ NOT_A_VILLAGE = (
     "或在居住地址中写明所在村（社区）"
 )
 RETIRED = "{source}{unit}已于 {day} {how}：请填写现在的村（社区），或在地图上点选居住地"
+MERGED_OUT_OF_SIGHT = "撤并，并入的单位不在您的辖区内（居住地已不属本辖区的，请联系县综治中心）"
+"""How a unit merged into one out of the registrar's scope is said, naming neither."""
+_CHAIN_MOST = 10
+"""Most successors :func:`merged_out_of_sight` follows."""
 _GRIDS_SHOWN = 5
 """How many of a village's grids the several-grids note names."""
 
@@ -217,7 +221,8 @@ def place_by_words(
             raise InvalidInput("请在地图上点选居住地，或填写居住地址")
         raise InvalidInput(NOT_FOUND.format(source=source if community else BY_ADDRESS))
     if found.retired_on is not None:
-        raise InvalidInput(retired_refusal(places, found, source))
+        hidden = found.successor_code is None and merged_out_of_sight(session, found.code)
+        raise InvalidInput(retired_refusal(places, found, source, merged_out_of_sight=hidden))
     if found.level < Level.VILLAGE:
         raise InvalidInput(NOT_A_VILLAGE.format(source=source, unit=places.under_parent(found)))
     grids = live_grids(session, found.code)
@@ -231,7 +236,47 @@ def place_by_words(
     )
 
 
-def retired_refusal(places: Gazetteer, unit: Place, source: str) -> str:
+def merged_out_of_sight(session: Session, code: str) -> bool:
+    """Return whether a retired unit was merged into one the session's scope does not read.
+
+    The gazetteer follows a unit's successors through the rows row-level security lets it read
+    (:func:`layers.unit_gazetteer.unit_places`): a village of a township merged into another
+    township's has no successor there, and looked abolished (撤销) to the registrar.
+
+    Parameters
+    ----------
+    session : sqlalchemy.orm.Session
+        Session scoped to the reader.
+    code : str
+        The retired unit (12 digits).
+
+    Returns
+    -------
+    bool
+        True when its chain of successors reaches a unit the session cannot read; False when
+        it has none, or ends at a retired unit without successor.
+    """
+    seen: set[str] = set()
+    heir = session.scalar(
+        text("SELECT successor_code FROM jurisdictions WHERE code = :c"), {"c": code}
+    )
+    while heir is not None and heir not in seen and len(seen) < _CHAIN_MOST:
+        seen.add(heir)
+        row = session.execute(
+            text("SELECT retired_on, successor_code FROM jurisdictions WHERE code = :c"),
+            {"c": heir},
+        ).one_or_none()
+        if row is None:
+            return True
+        if row.retired_on is None:
+            return False
+        heir = row.successor_code
+    return False
+
+
+def retired_refusal(
+    places: Gazetteer, unit: Place, source: str, *, merged_out_of_sight: bool = False
+) -> str:
     """Return the refusal of a retired unit named: 撤并 into the unit that took it over, or 撤销.
 
     Parameters
@@ -242,6 +287,9 @@ def retired_refusal(places: Gazetteer, unit: Place, source: str) -> str:
         The retired unit.
     source : str
         What named it: :data:`BY_ADDRESS` or :data:`BY_COMMUNITY`.
+    merged_out_of_sight : bool, optional
+        It was merged into a unit out of the registrar's scope (:func:`merged_out_of_sight`):
+        said 撤并, without naming that unit.
 
     Returns
     -------
@@ -262,10 +310,18 @@ def retired_refusal(places: Gazetteer, unit: Place, source: str) -> str:
     >>> retired_refusal(places, places.unit("530424101202"), BY_COMMUNITY)
     '所属村（社区）盘溪镇旧寨村已于 2024-06-28 撤销：请填写现在的村（社区），\
 或在地图上点选居住地'
+    >>> retired_refusal(places, places.unit("530424101202"), BY_COMMUNITY,
+    ...                 merged_out_of_sight=True)[:42]
+    '所属村（社区）盘溪镇旧寨村已于 2024-06-28 撤并，并入的单位不在您的辖区内'
     """
     day = unit.retired_on.isoformat() if unit.retired_on is not None else ""
     heir = unit.successor_code
-    how = f"撤并，现为{places.label_of(heir)}" if heir is not None else "撤销"
+    if heir is not None:
+        how = f"撤并，现为{places.label_of(heir)}"
+    elif merged_out_of_sight:
+        how = MERGED_OUT_OF_SIGHT
+    else:
+        how = "撤销"
     said = "居住地址中的" if source == BY_ADDRESS else source
     return RETIRED.format(source=said, unit=places.under_parent(unit), day=day, how=how)
 
