@@ -323,7 +323,11 @@ def reason_text(entry: AuditEntry) -> str:
     """Return the entry's reason column: the stated reason, a refusal or what the entry records."""
     d = entry.detail or {}
     if entry.action == audit.LAYER_READ and d.get("returned") is not None:
-        views = {"visits": "走访名单：", "overdue_export": "导出走访逾期名单："}
+        views = {
+            "visits": "走访名单：",
+            "overdue_export": "导出走访逾期名单：",
+            "grid": "划入网格：",
+        }
         where = views.get(str(d.get("view")), "")
         return f"{where}返回 {d['returned']} 条（共 {d.get('matched')} 条）"
     if entry.action == audit.LAYER_READ and d.get("zoom") is not None and d.get("bbox"):

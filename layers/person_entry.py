@@ -739,21 +739,68 @@ def _revive(session: Session, person_id: int, values: Mapping[str, object]) -> i
     return person_id
 
 
+RESPONSIBLE_UNKNOWN = "责任人（网格员编号 {ids}）不存在、已离职或不在您的辖区内"
+RESPONSIBLE_ELSEWHERE = (
+    "责任人（网格员编号 {ids}）不是该人员所在{township}的人员：帮扶责任人应为所在网格或本乡镇"
+    "（街道）的网格员、社区民警、司法所等人员，请从候选名单中选择"
+)
+
+
+def check_responsibles(session: Session, worker_ids: tuple[int, ...], area_code: str) -> None:
+    """Refuse 帮扶责任人 who are not workers on duty of the person's township (乡镇、街道).
+
+    A person's 帮扶责任人 (the 帮教小组) are the grid's workers, and the village's and the
+    township's others who follow the person up (a 社区民警, the 司法所): those who live and work
+    where the person lives, as a roster's names are looked up among the workers of the person's
+    township. A county's operator reads the whole county's workers and could name another
+    township's, who would then have the person on his 走访 list far from his own grid.
+
+    Parameters
+    ----------
+    session : sqlalchemy.orm.Session
+        Session scoped to the operator (a worker out of the scope is not found).
+    worker_ids : tuple of int
+        The workers named.
+    area_code : str
+        The person's unit (a village).
+
+    Raises
+    ------
+    InvalidInput
+        A worker is unknown, has left or is out of the scope; or is neither of the township's
+        units nor of a grid of it (the refusal names the workers' ids).
+    """
+    if not worker_ids:
+        return
+    rows = session.execute(
+        text(
+            "SELECT id, left(area_code, 9) = left(:area, 9)"
+            " OR coalesce(left(home_grid, 9) = left(:area, 9), false) AS here"
+            " FROM workers WHERE id = ANY(:ids) AND status <> 'left'"
+        ),
+        {"ids": list(set(worker_ids)), "area": area_code},
+    ).all()
+    missing = set(worker_ids) - {int(r.id) for r in rows}
+    if missing:
+        raise InvalidInput(RESPONSIBLE_UNKNOWN.format(ids="、".join(map(str, sorted(missing)))))
+    elsewhere = sorted(int(r.id) for r in rows if not r.here)
+    if elsewhere:
+        township = session.scalar(
+            text(f"SELECT {name_sql('CAST(:t AS text)')}"), {"t": area_code[:9] + "000"}
+        )
+        raise InvalidInput(
+            RESPONSIBLE_ELSEWHERE.format(
+                ids="、".join(map(str, elsewhere)), township=township or "乡镇（街道）"
+            )
+        )
+
+
 def _add_responsibles(
     session: Session, person_id: int, area_code: str, worker_ids: tuple[int, ...]
 ) -> None:
     if not worker_ids:
         return
-    found = session.execute(
-        text("SELECT id FROM workers WHERE id = ANY(:ids) AND status <> 'left'"),
-        {"ids": list(set(worker_ids))},
-    ).scalars()
-    missing = set(worker_ids) - set(found)
-    if missing:
-        raise InvalidInput(
-            f"责任人（网格员编号 {'、'.join(map(str, sorted(missing)))}）"
-            "不存在、已离职或不在您的辖区内"
-        )
+    check_responsibles(session, worker_ids, area_code)
     session.execute(
         text(
             "INSERT INTO person_responsibles (person_id, worker_id, area_code, duty)"

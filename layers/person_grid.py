@@ -42,11 +42,13 @@ from layers.catalog import MASKED_NAME_SQL, grid_name_sql, name_sql
 from layers.errors import Conflict, InvalidInput, NotFound
 from layers.model import Level
 from layers.person_closing import check_operator
-from layers.person_entry import Residence, candidates_at
+from layers.person_entry import Residence, candidates_at, check_responsibles
 from layers.person_village import GridChoice, grid_village, live_grids
 
 ACTION = "person.grid"
 """The audit action: a person put into a grid (or another grid) from the console."""
+VIEW = "grid"
+"""The ``view`` of the audit entry of the 划入网格 dialog's read of a person (``layer.read``)."""
 RESPONSIBLES_MAX = 20
 """Most 帮扶责任人 one person is given (as the registration takes)."""
 NOT_FOUND = "该人员不存在或不在您的辖区内"
@@ -402,7 +404,8 @@ def set_grid(
         The person has left the register.
     InvalidInput
         The grid is not a live grid of the scope, its village is retired, a responsible is not
-        a worker of the scope on duty, or nothing would change.
+        a worker of the scope on duty or not of the grid's township
+        (:func:`layers.person_entry.check_responsibles`), or nothing would change.
     """
     found = _person(session, person_id, scope_code, lock=True)
     grid = session.execute(
@@ -423,19 +426,7 @@ def set_grid(
         raise InvalidInput(f"帮扶责任人最多 {RESPONSIBLES_MAX} 名")
     if found.grid_code == grid_code and chosen == _responsible_ids(session, person_id):
         raise InvalidInput(f"该人员已在{grid.name}，帮扶责任人也未改变")
-    if chosen:
-        on_duty = set(
-            session.scalars(
-                text("SELECT id FROM workers WHERE id = ANY(:ids) AND status <> 'left'"),
-                {"ids": list(chosen)},
-            )
-        )
-        missing = set(chosen) - on_duty
-        if missing:
-            raise InvalidInput(
-                f"责任人（网格员编号 {'、'.join(map(str, sorted(missing)))}）"
-                "不存在、已离职或不在您的辖区内"
-            )
+    check_responsibles(session, chosen, str(grid.area_code))
     session.execute(
         text("UPDATE persons SET grid_code = :g, area_code = :a WHERE id = :id"),
         {"g": grid_code, "a": grid.area_code, "id": person_id},

@@ -768,11 +768,27 @@ def person_grids(
     """List the grids a person may be put into: their village's, or another village's of the scope.
 
     What the 划入网格 / 调整网格 dialog opens with; no name is read (the dialog has the masked one).
+    Audited as a read of the person (``layer.read`` under the person, view ``grid``, codes only),
+    as every read of the persons layer is, masked or not: it says where the person lives (village,
+    grid) and who follows them up, what the map's popup says, so that the auditor's look-up of
+    the person finds who opened the dialog.
     """
     person_grid.check_may_set(user.role, user.scope_code)
     place = person_grid.person_place(session, person_id, scope_code=user.scope_code)
     listed = village or place.area_code
     grids = person_grid.village_grids(session, listed, scope_code=user.scope_code)
+    audit.record_layer_read(
+        session,
+        actor_id=user.id,
+        actor_name=user.username,
+        collection_id="persons",
+        scope_code=user.scope_code,
+        returned=1,
+        matched=1,
+        feature_id=str(place.id),
+        view=person_grid.VIEW,
+    )
+    session.commit()
     return PersonGridsOut(
         id=place.id,
         area_code=place.area_code,
