@@ -474,6 +474,9 @@ class EndedRecord:
         Why (as written).
     township : str or None
         The name of the township (街道) it was registered in.
+    since : datetime.date or None
+        The day it was first put on record: the 走访 clock of a person never visited runs from
+        it still (:func:`_revive`).
     """
 
     id: int
@@ -482,23 +485,30 @@ class EndedRecord:
     ended_on: date
     reason: str | None
     township: str | None
+    since: date | None = None
 
     def said(self, area_name: str | None) -> str:
         """Return what the registration says of it once revived into ``area_name``.
 
         Examples
         --------
-        >>> ended = EndedRecord(7, "陈**", True, date(2026, 12, 5), "迁出", "盘溪镇")
-        >>> for part in ended.said("复安社区").split("："):
+        >>> ended = EndedRecord(7, "陈**", True, date(2026, 12, 5), "迁出", "盘溪镇",
+        ...                     date(2026, 11, 1))
+        >>> for part in ended.said("复安社区").replace("保留，", "保留：").split("："):
         ...     print(part)
         该人员此前在盘溪镇登记（陈**，编号 7），已于 2026-12-05 注销（迁出）
         已恢复在册，记录转入复安社区，原走访记录保留
+        应访日期仍从上次走访起算（从未走访的从 2026-11-01 列管起算）
         """
-        return (
+        said = (
             f"该人员此前在{self.township or '本县'}登记（{self.masked}，编号 {self.id}），"
             f"已于 {self.ended_on:%Y-%m-%d} 注销（{self.reason or '原因未注明'}）："
-            f"已恢复在册，记录转入{area_name or '所选位置'}，原走访记录保留"
+            f"已恢复在册，记录转入{area_name or '所选位置'}，原走访记录保留，"
+            "应访日期仍从上次走访起算"
         )
+        if self.since is not None:
+            said += f"（从未走访的从 {self.since:%Y-%m-%d} 列管起算）"
+        return said
 
 
 def _already_on_record(
@@ -513,6 +523,7 @@ def _already_on_record(
     found = session.execute(
         text(
             f"SELECT t.id, {MASKED_NAME_SQL} AS masked, t.ended_on, t.ended_reason,"
+            " t.on_record_since,"
             " btrim(regexp_replace(t.name, '\\s+', ' ', 'g')) = :name AS same_name,"
             f" {name_sql(_TOWNSHIP_CODE)} AS township"
             " FROM persons t WHERE t.category = :c AND t.id_hash = :h"
@@ -539,6 +550,7 @@ def _already_on_record(
         found.ended_on,
         found.ended_reason,
         found.township,
+        found.on_record_since,
     )
 
 
@@ -670,6 +682,7 @@ def register_person(
     }
     if isinstance(mine, EndedRecord):
         person_id = _revive(session, mine.id, values)
+        mine = replace(mine, since=min(mine.since or since, since))
     else:
         person_id = _insert(session, values)
     _add_responsibles(session, int(person_id), area_code, new.responsible_ids)
@@ -722,13 +735,21 @@ def _revive(session: Session, person_id: int, values: Mapping[str, object]) -> i
     who moved to another township of the scope (迁出) and is registered there is that record,
     moved and on the register again (trial AW M2). Its visits stay with it; its responsibles,
     of the old place, are replaced by the form's.
+
+    Its ``on_record_since`` is kept (or the form's 列管日期 when earlier): the 走访 clock of a
+    person never visited runs from their first registration, as a visited person's runs from
+    their last visit (migration 0043) and as a move by 划入网格 keeps it (:mod:`layers.
+    person_grid`). One person's follow-up runs on across a move (社区矫正 at the new 执行地, 安置
+    帮教 over its 帮教期, a patient's 随访); restarting it made a 迁出 and a registration again
+    take an overdue person off the overdue lists.
     """
     session.execute(
         text(
             "UPDATE persons SET name = :name, id_masked = :masked, id_sealed = :sealed,"
             " management_level = :level, attributes = CAST(:attributes AS jsonb),"
             " residence = ST_GeomFromEWKT(:point), address = :address, grid_code = :grid,"
-            " area_code = :area, on_record_since = :since, ended_on = NULL, ended_reason = NULL"
+            " area_code = :area, on_record_since = least(on_record_since, CAST(:since AS date)),"
+            " ended_on = NULL, ended_reason = NULL"
             " WHERE id = :id"
         ),
         {**values, "id": person_id},

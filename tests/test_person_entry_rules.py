@@ -195,8 +195,8 @@ def test_a_person_who_moved_within_the_county_is_taken_on_where_he_lives_now(
     with database.owner.begin() as db:
         db.execute(
             text(
-                "UPDATE persons SET ended_on = DATE '2026-12-05',"
-                " ended_reason = '迁出（迁往宁州街道）' WHERE id = :id"
+                "UPDATE persons SET ended_on = DATE '2026-12-05', on_record_since = DATE"
+                " '2026-11-01', ended_reason = '迁出（迁往宁州街道）' WHERE id = :id"
             ),
             {"id": person["id"]},
         )
@@ -224,12 +224,13 @@ def test_a_person_who_moved_within_the_county_is_taken_on_where_he_lives_now(
     township = person["area_name"] and notice.split("登记（")[0].removeprefix("该人员此前在")
     assert notice == (
         f"该人员此前在{township}登记（欧***，编号 {person['id']}），已于 2026-12-05 注销"
-        f"（迁出（迁往宁州街道））：已恢复在册，记录转入{answer['area_name']}，原走访记录保留"
+        f"（迁出（迁往宁州街道））：已恢复在册，记录转入{answer['area_name']}，原走访记录保留，"
+        "应访日期仍从上次走访起算（从未走访的从 2026-11-01 列管起算）"
     )
     with database.owner.connect() as db:
         row = db.execute(
             text(
-                "SELECT area_code, ended_on, ended_reason, management_level,"
+                "SELECT area_code, ended_on, ended_reason, management_level, on_record_since,"
                 " (SELECT j.name FROM jurisdictions j WHERE j.code = '460105001000') AS town"
                 " FROM persons WHERE id = :id"
             ),
@@ -242,6 +243,8 @@ def test_a_person_who_moved_within_the_county_is_taken_on_where_he_lives_now(
         None,
         2,
     )
+    # never visited: his 走访 clock runs on from his first registration, not from today
+    assert row.on_record_since == date(2026, 11, 1)
 
 
 def _point(village_index: int) -> dict[str, float]:
