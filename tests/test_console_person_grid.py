@@ -6,11 +6,13 @@ The form registering a person placed by their 所属村（社区） offered no �
 grid was picked (（先选居住位置）); it now offers the grid's workers, or the village's with 暂不划入
 网格. A person so saved with no grid could not be put into one from the console: the 走访 card's
 划入网格 now lists the grids of their village, then the chosen grid's workers, and puts them
-there (s47, pe).
+there (s47, pe). A village of one grid offers that grid's worker as soon as it is named, before
+the form is sent: no demo village has one grid, so the test adds one of its own (s48, pp).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date
 
 import pytest
@@ -132,3 +134,89 @@ def test_a_person_saved_without_a_grid_is_put_into_one_with_its_worker(
     finally:
         with demo.owner.begin() as conn:
             conn.execute(text("DELETE FROM persons WHERE name = '测划网'"))
+
+
+ONE_GRID_VILLAGE = "单网格测试村"
+
+
+@pytest.fixture
+def one_grid(console_demo: ConsoleDemo) -> Iterator[tuple[str, str, int]]:
+    """A village of the demo township with one grid and its worker: (village, grid, worker).
+
+    Every demo village has several grids; this one is added for the test and removed after it.
+    """
+    demo = console_demo
+    township = _township_login(demo).scope_code
+    village, grid = township[:9] + "398", township[:9] + "398001"
+    with demo.owner.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO jurisdictions (code, name, level, parent_code) VALUES (:c, :n, 5, :t)"
+            ),
+            {"c": village, "n": ONE_GRID_VILLAGE, "t": township},
+        )
+        conn.execute(
+            text("INSERT INTO grids (code, name, area_code) VALUES (:g, '单网格第1网格', :v)"),
+            {"g": grid, "v": village},
+        )
+        worker = conn.execute(
+            text(
+                "INSERT INTO workers (name, role, home_grid, area_code, status)"
+                " VALUES ('单格员', 'grid_worker', :g, :v, 'on_duty') RETURNING id"
+            ),
+            {"g": grid, "v": village},
+        ).scalar_one()
+    try:
+        yield village, grid, int(worker)
+    finally:
+        with demo.owner.begin() as conn:
+            conn.execute(text("DELETE FROM persons WHERE area_code = :v"), {"v": village})
+            conn.execute(text("DELETE FROM workers WHERE area_code = :v"), {"v": village})
+            conn.execute(text("DELETE FROM grids WHERE area_code = :v"), {"v": village})
+            conn.execute(text("DELETE FROM jurisdictions WHERE code = :v"), {"v": village})
+
+
+@pytest.mark.browser
+@pytest.mark.browser_viewport(1366, 768)
+def test_a_village_of_one_grid_offers_its_worker_as_soon_as_it_is_named(
+    page: RecordedPage, console_demo: ConsoleDemo, one_grid: tuple[str, str, int]
+) -> None:
+    demo = console_demo
+    village, grid, worker = one_grid
+    login_ = _township_login(demo)
+    login(page, demo.origin, login_.username)
+    page.wait_for_url(f"{demo.origin}/console/{login_.scope_code}")
+    page.wait_for_function("window.zzReady === true")
+    page.locator("#zz-visits-tab").click()
+    page.locator("#zz-person-new").click()
+    dialog = page.locator("#zz-person-dialog")
+    dialog.locator("#zz-person-category").select_option("drug")
+    dialog.locator("#zz-person-name").fill("测单格")
+    dialog.locator("#zz-person-id").fill(make_resident_id("530424", date(1982, 3, 4), 96, "F"))
+    responsible = dialog.locator("#zz-person-responsible")
+    expect(responsible).to_contain_text("先选居住位置")
+    named = dialog.get_by_label("所属村（社区）")
+    named.fill(ONE_GRID_VILLAGE)
+    named.press("Tab")  # the words entered (change): no grid to pick, its worker offered at once
+    expect(dialog.locator("#zz-person-where")).to_contain_text("按所属村（社区）定到")
+    expect(dialog.locator("#zz-person-where")).to_contain_text(ONE_GRID_VILLAGE)
+    expect(responsible).to_contain_text("本网格（单网格第1网格）")
+    ticks = responsible.locator(".zz-person-responsible-group").first.locator("input")
+    expect(ticks).to_have_count(1)
+    expect(responsible).to_contain_text("单格员（")
+    ticks.first.check()
+    expect(dialog.locator("#zz-person-responsible-count")).to_have_text("已选 1 人")
+    page.screenshot_step("1-one-grid-offer")
+    dialog.locator("#zz-person-submit").click()
+    expect(page.locator("#zz-toasts")).to_contain_text(
+        "已登记 测**（吸毒人员），按所属村（社区）定到"
+    )
+    expect(dialog.locator("#zz-person-grids")).to_be_hidden()  # no grid asked for
+    with demo.owner.connect() as conn:
+        stored = conn.execute(
+            text(
+                "SELECT area_code, grid_code, ARRAY(SELECT worker_id FROM person_responsibles r"
+                " WHERE r.person_id = p.id) AS responsibles FROM persons p WHERE name = '测单格'"
+            )
+        ).one()
+    assert (stored.area_code, stored.grid_code, stored.responsibles) == (village, grid, [worker])
