@@ -59,18 +59,24 @@ def serve(
         Path | None, typer.Option("--ssl-keyfile", help="HTTPS 证书的私钥文件（PEM）。")
     ] = None,
 ) -> None:
-    """Serve the API (and start the embedded database first when it is the one in use)."""
-    import contextlib
+    """Serve the API (and start the embedded database first when it is the one in use).
 
-    import uvicorn
+    The settings are read first: a cost of passwords under OWASP's minimum is refused
+    (:class:`layers.settings.Argon2CostRefused`) before the server's libraries load.
+    """
+    import contextlib
 
     _check_tls_files(ssl_certfile, ssl_keyfile)
 
-    from api.app import create_app
     from api.settings import ApiSettings
-    from layers.database import resolve_urls
 
     settings = ApiSettings.from_env()
+
+    import uvicorn
+
+    from api.app import create_app
+    from layers.database import resolve_urls
+
     urls = resolve_urls(settings.database, start=settings.database.embedded)
     app = create_app(replace(settings, urls=urls))
     config = uvicorn.Config(

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from layers.accounts import LockoutPolicy, LoginThrottle, PasswordPolicy
 from layers.database import DatabaseUrls
 from layers.secrets import Keys, platform_keys
-from layers.settings import Settings, env_int
+from layers.settings import Argon2Cost, Settings, env_int
 
 JWT_SECRET_VARIABLE = "ZONGZHI_JWT_SECRET"
 
@@ -88,6 +88,12 @@ class ApiSettings:
         ApiSettings
             The configuration.
 
+        Raises
+        ------
+        layers.settings.Argon2CostRefused
+            ``$ZONGZHI_ARGON2`` under OWASP's minimum (or unreadable): the API hashes and checks
+            passwords, so ``zongzhi serve`` refuses it as it starts, not at a first login.
+
         Examples
         --------
         >>> s = ApiSettings.from_env({"ZONGZHI_HOME": "/srv/zz", "ZONGZHI_TOKEN_MINUTES": "60"})
@@ -95,6 +101,7 @@ class ApiSettings:
         (60, 5, False)
         """
         env = os.environ if environ is None else environ
+        Argon2Cost.from_env(env)  # refused here; the hasher reads it again (accounts)
         return cls(
             database=Settings.from_env(dict(env)),
             jwt_secret=env.get(JWT_SECRET_VARIABLE) or None,

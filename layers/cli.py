@@ -25,7 +25,7 @@ from rich.table import Table
 from layers.cli_gc import claim_process
 from layers.cli_language import speak_chinese
 from layers.embedded import EmbeddedCluster, EmbeddedError
-from layers.settings import Settings
+from layers.settings import Argon2CostRefused, Settings
 
 app = typer.Typer(
     help="综治态势一张图（Zongzhi）：辖区、网格、案事件、视频点位、特殊人群与热点分析。",
@@ -214,9 +214,15 @@ def main() -> None:
     Unlike calling :data:`app` (as the tests do through typer's ``CliRunner``), this claims the
     process (:func:`layers.cli_gc.claim_process`): an import then loads its libraries with the
     garbage collector off and freezes them out of its sweeps (:func:`layers.cli_gc.frozen_imports`).
+    A cost of passwords refused (:class:`layers.settings.Argon2CostRefused`, raised where a
+    command first hashes or checks one: ``serve`` and ``demo`` as they start, ``user add`` at
+    its hash) is said as the other errors are, with no traceback.
     """
     claim_process()
-    app(prog_name="zongzhi")
+    try:
+        app(prog_name="zongzhi")
+    except Argon2CostRefused as exc:
+        raise SystemExit(_fail(str(exc)).exit_code) from None
 
 
 if __name__ == "__main__":  # ``python -m layers.cli``: how the API runs an import for the console

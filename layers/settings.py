@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 DEFAULT_HOME = Path.home() / ".local" / "share" / "zongzhi"
@@ -65,6 +65,14 @@ each: equally strong, trading memory for passes. A cost is strong enough when it
 and the passes of one of them (:meth:`Argon2Cost.meets_owasp`)."""
 
 
+class Argon2CostRefused(ValueError):
+    """``$ZONGZHI_ARGON2`` refused (:meth:`Argon2Cost.from_env`).
+
+    It does not read as a cost, or reads as one under OWASP's minimum without
+    :data:`ARGON2_WEAK_VARIABLE`.
+    """
+
+
 @dataclass(frozen=True)
 class Argon2Cost:
     """The cost of the argon2id hash of passwords: ``$ZONGZHI_ARGON2``, as ``m=65536,t=3,p=4``.
@@ -98,8 +106,11 @@ class Argon2Cost:
         A cost under OWASP's minimum (:meth:`meets_owasp`) is refused, in Chinese and English,
         unless ``$ZONGZHI_ARGON2_WEAK_OK`` is ``1``: the suite's light cost, copied to a
         server's environment, would leave its password hashes cheap to guess, and a warning in
-        a log nobody reads would let it be. The refusal comes when the settings are read, as
-        ``zongzhi serve`` starts, not at a login.
+        a log nobody reads would let it be. It is read, and refused, by what hashes or checks
+        passwords only: the password hasher (:func:`layers.accounts.password_hasher`), the
+        API's settings (so as ``zongzhi serve`` starts, not at a login) and ``zongzhi demo``
+        as it starts; :class:`Settings` does not read it, so ``zongzhi db stop``, ``db
+        status`` or an import run whatever it holds.
 
         Parameters
         ----------
@@ -113,7 +124,7 @@ class Argon2Cost:
 
         Raises
         ------
-        ValueError
+        Argon2CostRefused
             The variable does not read as a cost (:meth:`parse`), or reads as one under
             OWASP's minimum without :data:`ARGON2_WEAK_VARIABLE`.
 
@@ -129,13 +140,16 @@ class Argon2Cost:
         >>> Argon2Cost.from_env({"ZONGZHI_ARGON2": "m=8,t=1,p=1"})  # doctest: +ELLIPSIS
         Traceback (most recent call last):
         ...
-        ValueError: $ZONGZHI_ARGON2 的密码哈希强度低于 OWASP 最低要求...
+        layers.settings.Argon2CostRefused: $ZONGZHI_ARGON2 的密码哈希强度低于 OWASP 最低要求...
         """
         env = os.environ if environ is None else environ
         text = env.get(ARGON2_VARIABLE)
-        cost = cls.parse(text) if text else cls()
+        try:
+            cost = cls.parse(text) if text else cls()
+        except ValueError as exc:
+            raise Argon2CostRefused(str(exc)) from None
         if not cost.meets_owasp() and env.get(ARGON2_WEAK_VARIABLE, "") != "1":
-            raise ValueError(weak_cost_message(text or ""))
+            raise Argon2CostRefused(weak_cost_message(text or ""))
         return cost
 
     def meets_owasp(self) -> bool:
@@ -249,14 +263,14 @@ class Settings:
         ``$ZONGZHI_APP_DATABASE_URL``: how the application connects (a role that does not own the
         tables, so row-level security applies). ``None`` means: the embedded cluster's app role,
         or, with an external server, the owner URL with ``SET ROLE zongzhi_app`` per transaction.
-    argon2 : Argon2Cost
-        ``$ZONGZHI_ARGON2``: the cost of the argon2id hash of passwords (the default unset).
+
+    The cost of passwords (``$ZONGZHI_ARGON2``) is not among them: it is read where passwords
+    are hashed (:meth:`Argon2Cost.from_env`), so that a weak one stops those commands only.
     """
 
     home: Path
     database_url: str | None
     app_database_url: str | None
-    argon2: Argon2Cost = field(default_factory=Argon2Cost)
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
@@ -276,8 +290,8 @@ class Settings:
         --------
         >>> Settings.from_env({"ZONGZHI_HOME": "/srv/zz"}).pg_dir
         PosixPath('/srv/zz/pg')
-        >>> Settings.from_env({}).argon2
-        Argon2Cost(memory_kib=65536, time_cost=3, parallelism=4)
+        >>> Settings.from_env({"ZONGZHI_ARGON2": "m=8,t=1,p=1"}).embedded  # not read here
+        True
         """
         env = os.environ if environ is None else environ
         home = Path(env.get("ZONGZHI_HOME") or DEFAULT_HOME).expanduser()
@@ -285,7 +299,6 @@ class Settings:
             home=home,
             database_url=env.get("ZONGZHI_DATABASE_URL") or None,
             app_database_url=env.get("ZONGZHI_APP_DATABASE_URL") or None,
-            argon2=Argon2Cost.from_env(env),
         )
 
     @property

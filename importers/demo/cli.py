@@ -60,9 +60,17 @@ def demo(
     ),
     port: int = typer.Option(8000, "--port", min=1, max=65535, help="控制台监听的 TCP 端口。"),
 ) -> None:
-    """Load a demo county (real boundaries, synthetic people and cases) and serve the console."""
+    """Load a demo county (real boundaries, synthetic people and cases) and serve the console.
+
+    A cost of passwords under OWASP's minimum is refused first
+    (:class:`layers.settings.Argon2CostRefused`): the demo's accounts are hashed at it.
+    """
     import time
     from datetime import UTC, datetime
+
+    from layers.settings import Argon2Cost
+
+    Argon2Cost.from_env()  # before minutes of loading, not at the accounts' hash
 
     from rich.console import Console
     from sqlalchemy.orm import Session
