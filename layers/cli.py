@@ -4,19 +4,26 @@ Packages above ``layers`` (``api``, ``importers``, ``web``) add their commands t
 ``zongzhi.commands`` entry-point group, so this module never imports them: each entry point is
 a function taking the root :class:`typer.Typer` and registering its commands on it.
 
-Every invocation (``zongzhi --help`` too) loads all of them: a command module imports what its
-commands need (SQLAlchemy, Alembic, pandas …) inside them, never at module level
-(``tests/test_cli_startup.py``). The help clerks and admins read is Simplified Chinese, laid out
-by click's plain formatter (``rich_markup_mode=None`` on every group): rich breaks lines only at
-spaces, so its help tables cut a line of Chinese with "…" and lose the rest. Click's and typer's
-own words (``Usage:``, ``[default: …]``, ``No such option``) are said in Chinese too, and help is
-folded by terminal cells, by the classes :func:`layers.cli_language.speak_chinese` gives every
-command once all are registered.
+Every invocation (``zongzhi --help`` too) loads all of them, except one of the root's own
+commands (:data:`OWN_COMMANDS`: ``zongzhi db stop``, ``db status`` …), which no plugin can be
+(:func:`main`); ``from layers.cli import app`` gets the root with every plugin
+(:func:`plugged`). A command module imports what its commands need (SQLAlchemy, Alembic,
+pandas …) inside them, never at module level (``tests/test_cli_startup.py``), and never imports
+this module: under ``python -m layers.cli`` that would be a second copy of it, which would
+load every plugin again onto a root of its own.
+
+The help clerks and admins read is Simplified Chinese, laid out by click's plain formatter
+(``rich_markup_mode=None`` on every group): rich breaks lines only at spaces, so its help
+tables cut a line of Chinese with "…" and lose the rest. Click's and typer's own words
+(``Usage:``, ``[default: …]``, ``No such option``) are said in Chinese too, and help is folded
+by terminal cells, by the classes :func:`layers.cli_language.speak_chinese` gives every command
+once all are registered.
 """
 
 from __future__ import annotations
 
-from importlib.metadata import entry_points
+import sys
+from functools import cache
 
 import typer
 from rich.console import Console
@@ -27,7 +34,7 @@ from layers.cli_language import speak_chinese
 from layers.embedded import EmbeddedCluster, EmbeddedError
 from layers.settings import Argon2CostRefused, Settings
 
-app = typer.Typer(
+root = typer.Typer(
     help="综治态势一张图（Zongzhi）：辖区、网格、案事件、视频点位、特殊人群与热点分析。",
     no_args_is_help=True,
     rich_markup_mode=None,
@@ -37,7 +44,7 @@ db_app = typer.Typer(
     no_args_is_help=True,
     rich_markup_mode=None,
 )
-app.add_typer(db_app, name="db")
+root.add_typer(db_app, name="db")
 console = Console()
 EXTERNAL = "已设置 ZONGZHI_DATABASE_URL：使用该地址的数据库服务器"
 """What ``db start`` and ``db stop`` say of a database they do not run."""
@@ -199,28 +206,53 @@ def migration_summary(before: str | None, after: str | None) -> str:
     return f"表结构已从版本 {before} 升级到 {after}"
 
 
-def _load_plugins() -> None:
+OWN_COMMANDS = frozenset({"db"})
+"""The root's own commands and groups: a command line whose first word is one of them runs
+without the plugins (:func:`main`), since a plugin's command cannot be among them."""
+
+speak_chinese(root)  # click's and typer's own words too: usage, option help, errors
+
+
+@cache
+def plugged() -> typer.Typer:
+    """Return the root app with every ``zongzhi.commands`` plugin registered (loaded once).
+
+    Returns
+    -------
+    typer.Typer
+        :data:`root`, its plugins' commands and groups added and given the Chinese classes.
+    """
+    from importlib.metadata import entry_points  # 20-40 ms with its scan: not for ``db``
+
     for entry in entry_points(group="zongzhi.commands"):
-        entry.load()(app)
+        entry.load()(root)
+    speak_chinese(root)
+    return root
 
 
-_load_plugins()
-speak_chinese(app)  # click's and typer's own words too: usage, option help, errors
+def __getattr__(name: str) -> typer.Typer:
+    """Give ``app``, the root with every plugin (:func:`plugged`), as the tests import it."""
+    if name == "app":
+        return plugged()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def main() -> None:
     """Run the command line as a process of its own: ``zongzhi``, ``python -m layers.cli``.
 
-    Unlike calling :data:`app` (as the tests do through typer's ``CliRunner``), this claims the
+    Unlike calling ``app`` (as the tests do through typer's ``CliRunner``), this claims the
     process (:func:`layers.cli_gc.claim_process`): an import then loads its libraries with the
     garbage collector off and freezes them out of its sweeps (:func:`layers.cli_gc.frozen_imports`).
-    A cost of passwords refused (:class:`layers.settings.Argon2CostRefused`, raised where a
-    command first hashes or checks one: ``serve`` and ``demo`` as they start, ``user add`` at
-    its hash) is said as the other errors are, with no traceback.
+    A command of :data:`OWN_COMMANDS` runs without loading the plugins. A cost of passwords
+    refused (:class:`layers.settings.Argon2CostRefused`, raised where a command first hashes or
+    checks one: ``serve`` and ``demo`` as they start, ``user add`` at its hash) is said as the
+    other errors are, with no traceback.
     """
     claim_process()
+    first = sys.argv[1] if len(sys.argv) > 1 else ""
+    command = root if first in OWN_COMMANDS else plugged()
     try:
-        app(prog_name="zongzhi")
+        command(prog_name="zongzhi")
     except Argon2CostRefused as exc:
         raise SystemExit(_fail(str(exc)).exit_code) from None
 

@@ -8,6 +8,7 @@ and admins read is Simplified Chinese, and shown whole.
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -56,6 +57,61 @@ def test_help_loads_no_heavy_library(args: list[str]) -> None:
     loaded = imported(*args)
     assert "typer" in loaded  # the measure itself works
     assert sorted(loaded & HEAVY) == []
+
+
+def test_the_db_commands_load_no_plugin(tmp_path: Path) -> None:
+    """``db`` is the root's own: its commands run without the entry-point scan and the plugins."""
+    env = {**os.environ, "ZONGZHI_HOME": str(tmp_path / "home")}
+    env.pop("ZONGZHI_DATABASE_URL", None)
+    plugins = ("layers.users_cli", "importers.cli", "api.cli", "importers.demo.cli")
+    loaded: dict[str, str] = {}
+    for args in (["db", "stop"], ["db", "--help"], ["--help"]):
+        probe = (
+            "import contextlib, io, runpy, sys\n"
+            f"sys.argv = [{ZONGZHI!r}, *{args!r}]\n"
+            "with contextlib.redirect_stdout(io.StringIO()) as out, "
+            "contextlib.suppress(SystemExit):\n"
+            f"    runpy.run_path({ZONGZHI!r}, run_name='__main__')\n"
+            f"print(len(out.getvalue()), [m for m in {plugins!r} if m in sys.modules])"
+        )
+        done = subprocess.run(
+            [sys.executable, "-c", probe],
+            capture_output=True,
+            text=True,
+            env=env,
+            check=False,
+            timeout=120,
+        )
+        assert done.returncode == 0, done.stderr[-2000:]
+        shown, modules = done.stdout.strip().split(" ", 1)
+        assert int(shown) > 10, args  # the command ran and said something
+        loaded[" ".join(args)] = modules
+    assert loaded["--help"] == repr(list(plugins))  # the measure itself works
+    assert loaded["db stop"] == loaded["db --help"] == "[]"
+
+
+def test_a_plugin_run_as_python_m_layers_cli_finds_the_root_without_a_second_copy() -> None:
+    """``python -m layers.cli demo`` (the module as ``__main__``) asks it for ``serve``.
+
+    ``zongzhi demo`` asked :mod:`layers.cli` whether ``serve`` was there; run as
+    ``python -m layers.cli``, that import was a second copy of the module, which loaded every
+    plugin again onto a root of its own. The demo's command is replaced by a probe (the load
+    itself takes minutes).
+    """
+    probe = (
+        "import runpy, sys\n"
+        "import importers.demo.cli as plugin\n"
+        "def demo(ctx: plugin.typer.Context) -> None:\n"
+        "    print(plugin.serve_offered(ctx), 'layers.cli' in sys.modules)\n"
+        "plugin.demo = demo\n"
+        "sys.argv = ['layers.cli', 'demo']\n"
+        "runpy.run_module('layers.cli', run_name='__main__', alter_sys=True)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=False, timeout=120
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.split() == ["True", "False"]
 
 
 def _unspaced(text: str) -> str:

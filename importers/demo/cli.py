@@ -38,6 +38,7 @@ if TYPE_CHECKING:
 
 
 def demo(
+    ctx: typer.Context,
     county: str | None = typer.Option(
         None,
         "--county",
@@ -128,7 +129,7 @@ def demo(
     )
     if no_serve:
         return
-    _serve(console, host, port)
+    _serve(ctx, console, host, port)
 
 
 class CountyRefused(ValueError):
@@ -300,16 +301,33 @@ def _print_report(console: Console, data: DemoData, report: LoadReport, seconds:
         console.print(UNLISTED_NOTE.format(logins=unlisted))
 
 
-def _serve(console: Console, host: str, port: int) -> None:
+def serve_offered(ctx: typer.Context) -> bool:
+    """Return whether the running command line has a ``serve`` command.
+
+    It is asked of the root of the command running, not of :mod:`layers.cli`, whose import
+    under ``python -m layers.cli demo`` would be a second copy of that module, loading every
+    plugin again onto a root of its own.
+
+    Parameters
+    ----------
+    ctx : typer.Context
+        The context of the command running.
+
+    Returns
+    -------
+    bool
+        ``serve`` is among the root's commands (its plugin is installed).
+    """
+    return "serve" in getattr(ctx.find_root().command, "commands", {})
+
+
+def _serve(ctx: typer.Context, console: Console, host: str, port: int) -> None:
     import os
     import sys
     from pathlib import Path
 
-    from layers.cli import app
-
     script = Path(sys.executable).with_name("zongzhi")
-    names = {c.name or (c.callback.__name__ if c.callback else "") for c in app.registered_commands}
-    if "serve" not in names or not script.exists():
+    if not serve_offered(ctx) or not script.exists():
         console.print("控制台尚未提供 serve 命令；加载完成后请运行：[bold]zongzhi serve[/]")
         return
     argv = ["serve", "--host", host, "--port", str(port)]
