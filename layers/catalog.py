@@ -40,7 +40,7 @@ from layers.model import (
     WorkerStatus,
 )
 from layers.video import view_sql
-from layers.visits_due import REACHED, correction_end_sql
+from layers.visits_due import REACHED, correction_end_sql, first_due_sql
 
 
 @dataclass(frozen=True)
@@ -291,14 +291,14 @@ CORRECTION_END_SQL = correction_end_sql("t")
 """The day person ``t``'s 社区矫正 ends (NULL: another category, or not given)."""
 _CENTRE_TODAY = "CAST(now() AT TIME ZONE 'Asia/Shanghai' AS date)"
 VISIT_DUE_SQL = (
-    f"(SELECT coalesce({LAST_VISIT_SQL}, t.on_record_since) + r.interval_days"
+    f"(SELECT coalesce({LAST_VISIT_SQL} + r.interval_days, {first_due_sql('t', 'r')})"
     " FROM visit_rules r WHERE r.category = t.category"
     f" AND r.management_level = t.management_level"
     f" AND coalesce({CORRECTION_END_SQL} >= {_CENTRE_TODAY}, true))"
 )
-"""The day person ``t``'s next visit is due (:mod:`layers.visits_due`; NULL: no rule, never
-visited and on record since an unknown day, or a 社区矫正 past its end, no longer visited but
-awaiting 解除矫正)."""
+"""The day person ``t``'s next visit is due (:data:`layers.visits_due.DUE_ON`; NULL: no rule,
+never visited and on record since an unknown day, or a 社区矫正 past its end, no longer visited
+but awaiting 解除矫正)."""
 
 BLUR_DEGREES = 0.005
 """Side of the cells a masked person's home is snapped to (degrees: about 500 m by 550 m)."""

@@ -11,8 +11,10 @@ directly inside the page's unit (its townships, a township's villages):
   unit they were made in (the person's then: a person who moved since leaves the visits made
   before with the unit that made them, migration 0043);
 * the persons overdue at the period's end: their last visit that reached them
-  (:data:`layers.visits_due.REACHED`) before the end, or the day put on record, plus their
-  rule's interval, falls before the end (a 社区矫正 ended by then is not overdue).
+  (:data:`layers.visits_due.REACHED`) before the end plus their rule's interval, or their
+  first due day when none did (the day put on record plus the interval, a newcomer's within
+  days: :func:`layers.visits_due.first_due_sql`), falls before the end (a 社区矫正 ended by
+  then is not overdue).
 
 The intervals are today's ``visit_rules`` and each person's current management level: the
 history of neither is kept (:data:`RULES_NOTE`). Counts only, in one statement grouped by
@@ -180,7 +182,7 @@ def _series_rows(session: Session, code: str, periods: tuple[Period, ...]) -> Se
     def ended_by(day: str) -> str:  # the number of periods ended by that day
         return f"width_bucket({day}, CAST(:ends AS date[]))"
 
-    since_due = "coalesce(since, DATE '-infinity') + k"  # an unknown day: due at once
+    since_due = "coalesce(first_due, DATE '-infinity')"  # an unknown day: due at once
 
     return session.execute(
         text(
@@ -189,7 +191,8 @@ def _series_rows(session: Session, code: str, periods: tuple[Period, ...]) -> Se
             # on the register at the ends of periods i0 to i1 (put on record before the end,
             # an unknown day: always; not left by then); overdue at none after ic (the 矫正
             # ended before the end) nor where the end is not past their last visit + k
-            " p AS (SELECT p.id, p.unit, p.on_record_since AS since, r.interval_days AS k,"
+            " p AS (SELECT p.id, p.unit, r.interval_days AS k,"
+            f"  {visits_due.first_due_sql('p', 'r')} AS first_due,"
             f"  coalesce({ended_by('p.on_record_since')} + 1, 1) AS i0,"
             f"  coalesce({ended_by('p.ended_on')}, :n) AS i1,"
             f"  coalesce({ended_by(visits_due.CORRECTION_END)}, :n) AS ic"
@@ -207,7 +210,7 @@ def _series_rows(session: Session, code: str, periods: tuple[Period, ...]) -> Se
             "  WHERE p.area_code >= :lo AND p.area_code < :hi"
             "  WINDOW w AS (PARTITION BY p.id ORDER BY pv.visited_on)),"
             # ranges a to z of periods: on the register (dp), overdue (dov) before the first
-            # visit (from the day put on record) and from each visit to the next
+            # visit (from the first due day) and from each visit to the next
             " seg AS (SELECT unit, i0 AS a, i1 AS z, 1 AS dp, 0 AS dov FROM p"
             "  UNION ALL SELECT unit,"
             f"  greatest(i0, {ended_by(since_due)} + 1),"
@@ -271,9 +274,10 @@ def overdue_at_end(
 
     The 月总结 of a past month gives these instead of the current figure (trial AY S2): as
     :func:`visit_series` counts them at a period's end, on the register that day, their last
-    visit that reached them by then (or the day put on record) plus their rule's interval
-    before the next day. A child's count below ``min_count`` is None, and the unit's total
-    where it would give back a single one of those (:func:`column_total`).
+    visit that reached them by then plus their rule's interval (or, none did, their first due
+    day: :data:`layers.visits_due.FIRST_DUE`) before the next day. A child's count below
+    ``min_count`` is None, and the unit's total where it would give back a single one of those
+    (:func:`column_total`).
 
     Parameters
     ----------
@@ -306,7 +310,8 @@ def overdue_at_end(
             " WHERE p.area_code >= :lo AND p.area_code < :hi"
             " AND coalesce(p.on_record_since < :e, true)"
             " AND (p.ended_on IS NULL OR p.ended_on >= :e)"
-            " AND coalesce(lv.last, p.on_record_since, DATE '-infinity') + r.interval_days"
+            " AND coalesce(lv.last + r.interval_days, "
+            f"{visits_due.FIRST_DUE}, DATE '-infinity')"
             f" < :e AND NOT coalesce({visits_due.CORRECTION_END} < :e, false)"
             " GROUP BY 1, 2"
         ),

@@ -145,7 +145,8 @@ class DuePerson:
         those (a grid worker: :data:`layers.visits_due.FOLLOWED_ONLY_ROLES`); None for a reader
         who may visit anyone of the scope.
     notices : list of str
-        What the card says beside the schedule: a latest visit that found nobody
+        What the card says beside the schedule: a newcomer's first visit
+        (:func:`layers.visits_due.first_visit_notice`), a latest visit that found nobody
         (:func:`layers.visits_due.visit_notice`), the end of a correction
         (:func:`layers.visits_due.correction_notice`).
     """
@@ -292,6 +293,8 @@ _CHOSEN = (
     " lx.day AS latest_visit, lx.outcome AS latest_outcome,"
     f" {visits_due.CORRECTION_END} AS correction_end,"
     f" {visits_due.correction_over('today')} AS correction_over,"
+    f" CASE WHEN lv.last IS NULL THEN {visits_due.first_visit_days_sql('p', 'r')} END"
+    " AS first_visit_days,"
     " CASE WHEN CAST(:reader AS bigint) IS NOT NULL"
     f" THEN coalesce({visits_due.followed_by('reader')}, false) END AS yours"
     " FROM persons p"
@@ -455,8 +458,8 @@ def due_persons(
             f" t.last_visit, {_LAST_VISIT_PHOTOS} AS last_visit_photos,"
             " t.due_on, t.overdue_days, t.overdue,"
             f" ST_X({_BLURRED}) AS lon, ST_Y({_BLURRED}) AS lat,"
-            " t.latest_visit, t.latest_outcome, t.correction_end, t.correction_over, t.yours"
-            f" FROM ({chosen}) t WHERE {_STATUS_WHERE[status]}"
+            " t.latest_visit, t.latest_outcome, t.correction_end, t.correction_over, t.yours,"
+            f" t.first_visit_days FROM ({chosen}) t WHERE {_STATUS_WHERE[status]}"
             " ORDER BY t.overdue DESC, t.correction_over, t.due_on ASC NULLS FIRST, t.id"
             " LIMIT :limit OFFSET :offset"
         ),
@@ -479,7 +482,9 @@ def due_persons(
 
 def _due_person(row: dict[str, Any], today: date) -> DuePerson:
     """Return a listed person with what their card says beside the schedule."""
+    first_days = row.pop("first_visit_days")
     said = (
+        visits_due.first_visit_notice(row["category"], first_days, row["due_on"]),
         visits_due.visit_notice(row["latest_visit"], row["latest_outcome"]),
         visits_due.correction_notice(row["correction_end"], today),
         place_notice(row["lon"] is not None, row["grid_code"]),

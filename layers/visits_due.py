@@ -3,7 +3,9 @@
 A person on the register is overdue when their last visit is older than the interval of their
 ``visit_rules`` row. A person never visited counts from the day they were put on record
 (``on_record_since``; unknown: overdue at once): a roster imported today, of people followed on
-paper for years, is not all overdue at once.
+paper for years, is not all overdue at once. A newcomer (a 刑满释放人员 released, a 社区矫正人员
+whose correction began, at most one interval before) is first due within days of coming
+(:data:`FIRST_VISITS`), not a whole interval later.
 The command KPIs (:mod:`layers.command`) and the trends' follow-up table
 (:func:`layers.trend_tables.overdue_visits`) count alike with these fragments, over persons
 ``p`` joined to their rule ``r``.
@@ -63,9 +65,138 @@ took 1.7 s on the demo county's 4,525 persons and 24,043 visits (11 ms this way)
 """
 
 
-DUE_ON = "coalesce(lv.last, p.on_record_since) + r.interval_days"
+def _date_attribute(alias: str, field: str) -> str:
+    """Return the SQL of a date field of person ``alias``'s attributes (NULL: not a date)."""
+    return (
+        f"(CASE WHEN {alias}.attributes->>'{field}' ~ '^[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}$'"
+        f" THEN CAST({alias}.attributes->>'{field}' AS date) END)"
+    )
+
+
+FIRST_VISITS: dict[str, tuple[str, str, int]] = {
+    C.RELEASED.value: ("release_date", "新释放人员", 7),
+    C.CORRECTION.value: ("start_date", "新入矫人员", 7),
+}
+"""Category → (its field of the day its follow-up begins, what a newcomer is called, days): a
+person of the category never visited, whose follow-up began at most one interval before they
+were put on record, is first due this many days after the later of the two (or their interval,
+when shorter). A 刑满释放人员 is visited at home within 7 days of coming back (安置帮教衔接: the
+司法所 registers the release notice and the 帮教小组 calls within the week), a 社区矫正人员 reports
+within 10 days of the judgment and to the 司法所 within 3 more, where the 矫正小组 meets them: a
+first visit a cycle after registration (30 to 90 days for a 刑满释放人员) left a person released
+a fortnight ago off the worker's 走访 list (s48). A person whose follow-up began long before
+(a roster of people followed on paper for years) is due one interval after being put on record,
+and a category with no such day (严重精神障碍、吸毒 …) likewise."""
+
+
+def _newcomer(person: str, rule: str, category: str, field: str) -> str:
+    """Return the SQL condition that ``person`` is a newcomer of ``category`` (FIRST_VISITS)."""
+    return (
+        f"{person}.category = '{category}' AND {_date_attribute(person, field)}"
+        f" + {rule}.interval_days >= {person}.on_record_since"
+    )
+
+
+def first_visit_days_sql(person: str, rule: str) -> str:
+    """Return the SQL of a never-visited person's first-visit window (:data:`FIRST_VISITS`).
+
+    Parameters
+    ----------
+    person : str
+        The alias of the ``persons`` row.
+    rule : str
+        The alias of its ``visit_rules`` row.
+
+    Returns
+    -------
+    str
+        An integer expression: the days of the window, NULL where the person is no newcomer
+        (another category, the day their follow-up began not given, or more than one interval
+        before they were put on record; on record since an unknown day).
+
+    Examples
+    --------
+    >>> first_visit_days_sql("p", "r").startswith("(CASE WHEN p.category = 'released' AND")
+    True
+    """
+    whens = " ".join(
+        f"WHEN {_newcomer(person, rule, category, field)} THEN least({rule}.interval_days, {days})"
+        for category, (field, _, days) in FIRST_VISITS.items()
+    )
+    return f"(CASE {whens} END)"
+
+
+def first_due_sql(person: str, rule: str) -> str:
+    """Return the SQL of the day a person never reached is first due.
+
+    One interval after they were put on record; a newcomer of :data:`FIRST_VISITS`, its days
+    (or the interval, when shorter) after the later of that day and the day their follow-up
+    began (a release registered before the day: after the release).
+
+    Parameters
+    ----------
+    person : str
+        The alias of the ``persons`` row.
+    rule : str
+        The alias of its ``visit_rules`` row.
+
+    Returns
+    -------
+    str
+        A ``date`` expression: NULL where the person is on record since an unknown day, or has
+        no rule.
+
+    Examples
+    --------
+    >>> first_due_sql("p", "r").endswith("ELSE p.on_record_since + r.interval_days END)")
+    True
+    """
+    whens = " ".join(
+        f"WHEN {_newcomer(person, rule, category, field)}"
+        f" THEN greatest({person}.on_record_since, {_date_attribute(person, field)})"
+        f" + least({rule}.interval_days, {days})"
+        for category, (field, _, days) in FIRST_VISITS.items()
+    )
+    return f"(CASE {whens} ELSE {person}.on_record_since + {rule}.interval_days END)"
+
+
+FIRST_DUE = first_due_sql("p", "r")
+"""SQL: the day person ``p``, never reached, is first due (:func:`first_due_sql`)."""
+DUE_ON = f"coalesce(lv.last + r.interval_days, {FIRST_DUE})"
 """SQL: the day person ``p``'s next visit is due (NULL: never visited and on record since an
-unknown day, or no rule ``r``), over :data:`LAST_VISIT`'s ``lv``."""
+unknown day, or no rule ``r``), over :data:`LAST_VISIT`'s ``lv``: one interval after the last
+visit that reached them, or their first due day (:func:`first_due_sql`)."""
+
+
+def first_visit_notice(category: str, days: int | None, due_on: date | None) -> str | None:
+    """Return what a newcomer's card says of their first visit (:data:`FIRST_VISITS`).
+
+    Parameters
+    ----------
+    category : str
+        :class:`layers.model.PersonCategory` code.
+    days : int or None
+        Their first-visit window (:func:`first_visit_days_sql`; None: not a newcomer, or
+        visited already).
+    due_on : datetime.date or None
+        Their first due day.
+
+    Returns
+    -------
+    str or None
+        The notice, or None.
+
+    Examples
+    --------
+    >>> first_visit_notice("released", 7, date(2026, 12, 14))
+    '新释放人员，首次走访应在 7 日内（12-14 前）'
+    >>> first_visit_notice("released", None, date(2026, 12, 14)) is None
+    True
+    """
+    if days is None or due_on is None or category not in FIRST_VISITS:
+        return None
+    who = FIRST_VISITS[category][1]
+    return f"{who}，首次走访应在 {days} 日内（{due_on:%m-%d} 前）"
 
 
 LATEST_VISIT = (
@@ -291,17 +422,20 @@ def overdue(today: str) -> str:
     -------
     str
         A condition over ``p``, ``r`` (its ``visit_rules`` row) and ``lv`` (:data:`LAST_VISIT`):
-        the interval passed since the last visit that reached the person, and not a
-        社区矫正人员 whose correction has ended (:func:`correction_over`).
+        its due day (:data:`DUE_ON`; never reached and on record since an unknown day: at
+        once) passed, and not a 社区矫正人员 whose correction has ended
+        (:func:`correction_over`). NULL where ``r`` is (no rule).
 
     Examples
     --------
-    >>> overdue("today").split(" AND NOT ")[0]  # doctest: +NORMALIZE_WHITESPACE
-    "(coalesce(lv.last, p.on_record_since, DATE '-infinity') + r.interval_days
-     < CAST(:today AS date)"
+    >>> overdue("today").startswith("(coalesce(lv.last + r.interval_days, (CASE WHEN")
+    True
+    >>> due = overdue("today").split(" AND NOT ")[0]
+    >>> due.endswith("DATE '-infinity' + r.interval_days) < CAST(:today AS date)")
+    True
     """
-    since = "coalesce(lv.last, p.on_record_since, DATE '-infinity')"
-    return f"({since} + r.interval_days < CAST(:{today} AS date) AND NOT {correction_over(today)})"
+    due = f"coalesce(lv.last + r.interval_days, {FIRST_DUE}, DATE '-infinity' + r.interval_days)"
+    return f"({due} < CAST(:{today} AS date) AND NOT {correction_over(today)})"
 
 
 def visit_rules(session: Session) -> dict[tuple[str, int], int]:
