@@ -9,6 +9,14 @@ case carries the mark the desk and the case page show while its address and plac
 those (:func:`for_cases`). A township's operators cannot read another township's name (row-level
 security on ``jurisdictions``), so the mark is found by the import, which reads them all.
 
+A case registered on the console is checked the same way (:func:`at_place`, trial BC: the
+county's commander registered 「盘溪镇老堡村工业园区大门口」 at a point of 华溪镇南河村 and nothing
+said so): its ``register`` event carries the same payload (:func:`registered`), and the
+registration dialog asks first (:func:`at_point`). Those read the townships' names through
+``zongzhi_address_elsewhere`` (migration 0046), which answers for a unit of the caller's scope
+only and names no township the address does not spell out, so a township's operator is
+checked as the county's is.
+
 The address is compared with the full names of the townships (乡镇、街道) of the county the case
 is placed in: it names another one and not its own. A name written short (``宁州``) is not read
 (a road is often named so), nor a village's (two townships may have a 新村). The check is one
@@ -29,6 +37,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from layers.bulk import ROW_COLUMN
+from layers.point_units import units_at
 
 MARK = "地址与位置不符"
 """The mark's words, on the desk and the case page."""
@@ -95,9 +104,10 @@ def _elsewhere(source: str) -> str:
 def for_cases(session: Session, ids: Sequence[int]) -> dict[int, Mismatch]:
     """Return the cases among ``ids`` whose address names another township than their point's.
 
-    As the last import that found it recorded it (:func:`record`), while the case's address
+    As the last import that found it recorded it (:func:`record`), or the registration
+    (:func:`registered`), while the case's address
     and area are still those it had then (a corrected address or point drops the mark). One
-    read of the cases' ``import`` events that carry it.
+    read of the cases' ``import`` and ``register`` events that carry it.
 
     Parameters
     ----------
@@ -117,7 +127,7 @@ def for_cases(session: Session, ids: Sequence[int]) -> dict[int, Mismatch]:
         text(
             "SELECT DISTINCT ON (e.case_id) e.case_id, e.payload -> 'address_elsewhere',"
             " c.address, c.area_code FROM case_events AS e JOIN cases AS c ON c.id = e.case_id"
-            " WHERE e.case_id = ANY(:ids) AND e.action = 'import'"
+            " WHERE e.case_id = ANY(:ids) AND e.action IN ('import', 'register')"
             " AND e.payload ? 'address_elsewhere' ORDER BY e.case_id, e.id DESC"
         ),
         {"ids": list(ids)},
@@ -126,6 +136,101 @@ def for_cases(session: Session, ids: Sequence[int]) -> dict[int, Mismatch]:
         int(case_id): Mismatch(str(said["named"]), str(said["placed"]))
         for case_id, said, address, area in rows
         if said.get("address") == address and said.get("area_code") == str(area)
+    }
+
+
+def at_place(session: Session, address: str | None, area_code: str | None) -> Mismatch | None:
+    """Return what an address names if it is another township than the one ``area_code`` is in.
+
+    The rule of the import (:func:`staged_elsewhere`) for one address: the full name of a live
+    township of the unit's county, not that of the unit's own township (the longest, if
+    several). Read through ``zongzhi_address_elsewhere`` (migration 0046), past the row-level
+    security that hides the other townships from a township's operator, for a unit of the
+    caller's scope only.
+
+    Parameters
+    ----------
+    session : sqlalchemy.orm.Session
+        Open session scoped to the caller.
+    address : str or None
+        The address as given.
+    area_code : str or None
+        The 12-digit unit the point lies in (a village or a township).
+
+    Returns
+    -------
+    Mismatch or None
+        ``None`` when either is missing, the address names no other township or names the
+        unit's own, or the unit is out of the caller's scope.
+    """
+    if not address or not address.strip() or area_code is None or len(area_code) != 12:
+        return None
+    row = session.execute(
+        text("SELECT named, placed FROM zongzhi_address_elsewhere(:said, :area)"),
+        {"said": address, "area": area_code},
+    ).first()
+    return Mismatch(str(row[0]), str(row[1])) if row is not None else None
+
+
+def registered(mismatch: Mismatch, address: str, area_code: str) -> dict[str, Any]:
+    """Return the payload key a ``register`` event carries for a mismatch (as an import's).
+
+    Examples
+    --------
+    >>> said = registered(Mismatch("盘溪镇", "华溪镇南河村"), "盘溪镇老堡村", "530424102201")
+    >>> said["address_elsewhere"]["placed"], said["address_elsewhere"]["area_code"]
+    ('华溪镇南河村', '530424102201')
+    """
+    return {
+        "address_elsewhere": {
+            "named": mismatch.named,
+            "placed": mismatch.placed,
+            "address": address,
+            "area_code": area_code,
+        }
+    }
+
+
+def note(mismatch: Mismatch) -> str:
+    """Return the event's note: the mark, and what to do (as an import's event says it).
+
+    Examples
+    --------
+    >>> note(Mismatch("盘溪镇", "华溪镇南河村"))
+    '地址与位置不符：地址写盘溪镇，点位在华溪镇南河村，请核对地址或点位'
+    """
+    return f"{mismatch.text()}，请核对地址或点位"
+
+
+def at_point(session: Session, address: str | None, lon: float, lat: float) -> dict[str, Any]:
+    """Return what the registration dialog warns of before a case is registered at a point.
+
+    Parameters
+    ----------
+    session : sqlalchemy.orm.Session
+        Open session scoped to the caller: a point out of the scope finds no unit of it.
+    address : str or None
+        The address typed.
+    lon, lat : float
+        The point chosen (CGCS2000).
+
+    Returns
+    -------
+    dict
+        ``area_code`` (the unit the point lies in, ``None`` out of the scope: the
+        registration would be refused) and
+        ``address_mismatch`` (:meth:`Mismatch.as_json`, or ``None``).
+    """
+    area, _grid = units_at(session, lon, lat)
+    # a point of another township finds the county, an ancestor the scope reads: not its own
+    if area is not None and not session.scalar(
+        text("SELECT zongzhi_in_scope(CAST(:area AS bpchar))"), {"area": area}
+    ):
+        area = None
+    mismatch = at_place(session, address, area)
+    return {
+        "area_code": area,
+        "address_mismatch": mismatch.as_json() if mismatch is not None else None,
     }
 
 

@@ -31,6 +31,7 @@ from geo.codes import (
 )
 from geo.crs import geodesic_metres
 from layers import (
+    address_townships,
     audit,
     case_import,
     deadlines,
@@ -470,7 +471,9 @@ def register(
     gets ``duplicate_of``; the original's ``repeat_count`` rises by one and its risk by one
     level (4 blue → 1 red), with an event on both (:func:`link_repeat`). Of the type and place
     alone, it is only a 疑似重复 (trial BA S4): a ``repeat_suspected`` event on the new case
-    names the original, linked to nothing.
+    names the original, linked to nothing. An address naming another township of the county
+    than the one the point lies in is marked 地址与位置不符 as an imported order's is: the
+    ``register`` event's note and payload (:func:`layers.address_townships.at_place`).
 
     Parameters
     ----------
@@ -619,6 +622,12 @@ def register(
         case.duplicate_of = original.id
     session.add(case)
     session.flush()
+    # an address naming another township than the point's, marked as an import's (trial BC)
+    elsewhere = (
+        address_townships.at_place(session, address, area_code)
+        if case.point is not None and address is not None
+        else None
+    )
     append_event(
         session,
         case,
@@ -626,7 +635,13 @@ def register(
         "register",
         None,
         CaseState.REGISTERED,
-        payload={"channel": channel, "duplicate_of": original.id if original else None},
+        note=address_townships.note(elsewhere) if elsewhere is not None else None,
+        payload={"channel": channel, "duplicate_of": original.id if original else None}
+        | (
+            address_townships.registered(elsewhere, address, area_code)
+            if elsewhere is not None and address is not None
+            else {}
+        ),
     )
     if original is not None:
         link_repeat(session, case, original, actor, limits_config, now=reported_at)
@@ -1952,11 +1967,13 @@ def _apply(
             raise InvalidInput(
                 f"{unit} 不是该案件所在的{Level(level).label}级单位，请重新选择交办对象"
             )
-        # by_unit: whose 交办 it was, which the superior's 我交办的 lists (trial AM M3)
+        # by_unit: whose 交办 it was, which the superior's 我交办的 lists (trial AM M3);
+        # unit_name: the timeline's 交办至华溪镇, not only the level (trial BC)
         payload = {
             "from_level": case.handling_level,
             "to_level": level,
             "unit_code": unit,
+            "unit_name": unit_name(session, unit),
             "by_unit": actor.scope_code,
         }
         case.handling_level = level
@@ -2460,6 +2477,49 @@ def escalation_target(case: Case) -> int | None:
     if case.handling_level <= 1:
         return None
     return _next_level(case.area_code, case.handling_level, -1)
+
+
+def unit_name(session: Session, code: str) -> str | None:
+    """Return the name of the unit ``code`` as the session reads it (``None``: not read).
+
+    Parameters
+    ----------
+    session : sqlalchemy.orm.Session
+        Open session scoped to the reader.
+    code : str
+        12-digit jurisdiction code.
+
+    Returns
+    -------
+    str or None
+        Its name.
+    """
+    return session.scalar(select(Jurisdiction.name).where(Jurisdiction.code == code))
+
+
+def hand_down_unit(session: Session, case: Case) -> dict[str, str | None] | None:
+    """Return the unit a 交办 of ``case`` would send it to (``code``, ``name``), or ``None``.
+
+    The unit of the next level down that encloses the case (:func:`hand_down_target`), which
+    the dialog names (交办至华溪镇) where it named only the level.
+
+    Parameters
+    ----------
+    session : sqlalchemy.orm.Session
+        Open session scoped to the reader.
+    case : Case
+        The case.
+
+    Returns
+    -------
+    dict or None
+        ``code`` and ``name`` (``None`` when the reader cannot read it); ``None`` at the bottom.
+    """
+    level = hand_down_target(case)
+    if level is None:
+        return None
+    code = enclosing_code(case.area_code, level)
+    return {"code": code, "name": unit_name(session, code)}
 
 
 def hand_down_target(case: Case) -> int | None:

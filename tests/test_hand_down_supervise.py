@@ -76,6 +76,7 @@ def test_the_city_hands_down_and_supervises_in_one_step(
         "label": "交办并督办",
         "note_required": "督办意见",
         "to_level": 3,
+        "to_unit": {"code": COUNTY_A, "name": "甲区"},  # 交办至甲区 (trial BC)
     }
     # the command console's queue offers it on the row too (the city's own queue)
     feed = api_client.get(f"/api/command/{CITY}", headers=city).json()

@@ -349,7 +349,9 @@ def register(
 ) -> dict[str, Any]:
     """Register a case from any channel; repeats of an open case nearby are linked.
 
-    Its deadlines follow the deployment's ``deadlines.toml`` over the built-in limits.
+    Its deadlines follow the deployment's ``deadlines.toml`` over the built-in limits. An
+    address naming another township than the point's is marked (``address_mismatch``, as
+    ``GET /{id}`` gives it).
     """
     now = utcnow()
     with audited_refusal(session, user, "case.register", "case", None):
@@ -366,7 +368,33 @@ def register(
         result.case, user, now=now, limits_config=limits, latest=latest_of(session, result.case)
     )
     out["linked_to"] = result.duplicate_of.id if result.duplicate_of is not None else None
+    # 地址与位置不符 as GET /{id} says it (trial BC: a registration is checked as an import)
+    out |= address_townships.as_json(
+        address_townships.for_cases(session, [result.case.id]), result.case.id
+    )
     return out
+
+
+class AddressCheckIn(BaseModel):
+    """An address and the point a case is about to be registered at."""
+
+    address: str | None = Field(default=None, max_length=200)
+    lon: float = Field(ge=-180, le=180)
+    lat: float = Field(ge=-90, le=90)
+
+
+@router.post("/address-check", summary="Whether an address names another township (登记前核对)")
+def address_check(body: AddressCheckIn, user: BusinessUser, session: SessionDep) -> dict[str, Any]:
+    """Return what the registration dialog warns of: an address naming another township.
+
+    The rule of the mark a registered case gets (:func:`layers.address_townships.at_place`),
+    asked before the case is registered, for a point of the caller's scope (out of it: no
+    ``area_code``, no mismatch). A POST, so that the address typed stays out of the request
+    logs: it may yet hold a number the registration refuses.
+    """
+    if user.role not in workflow.FIELD:
+        raise Forbidden(f"{Role.label_of(user.role)}不能登记案件")
+    return address_townships.at_point(session, body.address, body.lon, body.lat)
 
 
 @router.get("", summary="A unit's cases: its queue, another stage of its work, or a search")
@@ -754,16 +782,18 @@ def allowed(
 
     Each action says what its note is called when it must have one (``note_required``, e.g.
     退回原因, a 销号 without 回访's 不回访的原因), else None; 上报 and 交办 the level they send
-    the case to (``to_level``). A 上报 offered to a level above the case's handling level is
-    labelled 提级办理 (it takes the case up, trial AM N10). 交办并督办 (``hand_down_supervise``,
-    ``POST /{id}/hand-down-supervise``) follows where the reader's level may 交办 its own case
-    but not 督办 it (trial AZ m8).
+    the case to (``to_level``), 交办 also the unit (``to_unit``: ``code``, ``name``). A 上报
+    offered to a level above the case's handling level is labelled 提级办理 (it takes the case
+    up, trial AM N10). 交办并督办 (``hand_down_supervise``, ``POST /{id}/hand-down-supervise``)
+    follows where the reader's level may 交办 its own case but not 督办 it (trial AZ m8).
     """
     case = _read_case(case_id, user, session, response)
     actor = actor_of(user)
     now = utcnow()
     names = cases.actions_open_to(session, case, actor, now=now)
     moves = {"escalate": cases.escalation_target(case), "hand_down": cases.hand_down_target(case)}
+    # the unit a 交办 sends it to: the dialog's 交办至华溪镇 (trial BC)
+    below = cases.hand_down_unit(session, case) if moves["hand_down"] is not None else None
     listed = [
         {
             "action": n,
@@ -773,6 +803,7 @@ def allowed(
             "note_required": workflow.note_required(n, case.state),
             "to_level": moves.get(n),
         }
+        | ({"to_unit": below} if n == "hand_down" else {})
         for n in names
     ]
     if offered(case, actor, names, now=now):  # the city's own case (trial AZ m8)
@@ -782,6 +813,7 @@ def allowed(
                 "label": HAND_DOWN_SUPERVISE_LABEL,
                 "note_required": workflow.NOTE_REQUIRED["supervise"],
                 "to_level": moves["hand_down"],
+                "to_unit": below,
             }
         )
     return {"case_id": case.id, "state": case.state, "version": case.version, "allowed": listed}
