@@ -232,6 +232,16 @@ _CHOICES: dict[tuple[str, str], tuple[type[LabelledEnum], ...]] = {
 }
 """The code tables of each kind's code-table fields (a case's type may name a subtype)."""
 
+NOT_OFFERED: dict[tuple[str, str], tuple[LabelledEnum, ...]] = {
+    ("workers", "status"): (WorkerStatus.BUSY,),
+}
+"""Values of a column's code table that its template does not offer, though the import reads
+them. A roster's 状态 says who has the job: 在岗, 离岗 (on leave: 请假, 休假) or 已离职 (辞职,
+调离, 退休), the words :mod:`importers.vocabulary` reads for a roster. 处置中 is dispatch's live
+status of a worker with a case, kept by the worker app and dispatch, not a clerk's: a roster
+that copies it from another system still loads (a worker on record keeps their live status, as
+for 在岗; a new one is 离岗: :data:`layers.worker_identity.NEW_STATUS`)."""
+
 _MORE_VALUES: dict[tuple[str, str], tuple[str, ...]] = {
     ("video", "status"): (REMOVED_LABEL,),
     ("cases", "repeat_flag"): tuple(words.split()[0] for words in REPEAT_WORDS.values()),
@@ -253,7 +263,10 @@ holds: a roster's 岗位 is 专职网格员, not 部门工作人员, its 状态 
 
 _CHOICE_NOTES: dict[str | tuple[str, str], str] = {
     ("cases", "status"): "办理状态（不填为未办结，填了办结时间为已办结；已办结的作为历史导入）",
-    ("workers", "status"): "在岗状态（新网格员的初始状态；已有的网格员填离岗、已离职才改变其状态）",
+    ("workers", "status"): (
+        "在岗状态（新网格员的初始状态；已有的网格员填离岗、已离职才改变其状态；"
+        "是否正在处置案件由派单记录，不在花名册填写）"
+    ),
     ("grids", "status"): "状态（不填为在用；网格调整撤销的网格填撤销）",
     ("jurisdictions", "status"): "状态（不填为在用；撤并的村（社区）填撤销）",
     ("video", "status"): (
@@ -471,6 +484,8 @@ def template_columns(kind: Kind, examples: Examples | None = None) -> list[Colum
 def code_tables(kind_name: str, field: str) -> tuple[type[LabelledEnum], ...]:
     """Return the code tables whose labels the template of ``kind_name`` lists for ``field``.
 
+    All their labels but those of :data:`NOT_OFFERED` (a roster's 状态 offers no 处置中).
+
     Parameters
     ----------
     kind_name : str
@@ -495,8 +510,9 @@ def _column(kind: Kind, field: str, examples: Examples) -> Column:
     required = field in kind.required
     header = ("*" if required else "") + kind.header(field)
     tables = code_tables(kind.name, field)
+    unoffered = NOT_OFFERED.get((kind.name, field), ())
     values = (
-        *(m.label for table in tables for m in table),
+        *(m.label for table in tables for m in table if m not in unoffered),
         *_MORE_VALUES.get((kind.name, field), ()),
     )
     if values:

@@ -23,6 +23,7 @@ from importers.template import (
     CODES_SHEET,
     DATA_SHEET,
     MAPPING_SHEET,
+    NOT_OFFERED,
     NOTES_SHEET,
     Column,
     code_tables,
@@ -250,9 +251,17 @@ and found among its category's subtypes in the database: the test below lists th
 def test_a_template_lists_each_value_the_import_knows_once(kind: str, field: str) -> None:
     """The values listed are what the import reads: each means something else, and whatever
     the import reads in the column (codes, labels, aliases, its own word lists: a camera list's
-    已拆除 retires the camera) means what one of them means."""
+    已拆除 retires the camera) means what one of them means, but for the values a template
+    declares it does not offer (:data:`importers.template.NOT_OFFERED`: a roster's 处置中,
+    followed in ``tests/test_workers_template_status.py``)."""
     (offered,) = [c for c in template_columns(KINDS[kind]) if c.field == field]
-    known = {w for table in code_tables(kind, field) for w in vocabulary.lookup(table)}
+    unoffered = {m.value for m in NOT_OFFERED.get((kind, field), ())}  # a roster's 处置中
+    known = {
+        w
+        for table in code_tables(kind, field)
+        for w, code in vocabulary.lookup(table).items()
+        if code not in unoffered
+    }
     known |= set(KNOWN_WORDS.get((kind, field), ()))
     listed = list(offered.values)
     read = _meanings(kind, field, listed + sorted(known - set(listed)))
