@@ -436,11 +436,13 @@ def test_demo_serves_on_the_host_and_port_asked(monkeypatch: pytest.MonkeyPatch)
     from rich.console import Console
 
     from importers.demo import cli
+    from layers.cli import app
 
     ran: list[list[str]] = []
     monkeypatch.setattr("os.execv", lambda path, argv: ran.append(argv))
     said = Console(record=True, width=200)
-    cli._serve(said, "0.0.0.0", 8123)
+    root = typer.Context(typer.main.get_command(app))  # the running command line's root
+    cli._serve(root, said, "0.0.0.0", 8123)
     assert ran[0][1:] == ["serve", "--host", "0.0.0.0", "--port", "8123"]
     assert ran[0][0].endswith("zongzhi")
     assert "zongzhi serve --host 0.0.0.0 --port 8123" in said.export_text()
