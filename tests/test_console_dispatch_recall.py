@@ -196,7 +196,11 @@ def test_the_countys_desk_escalates_and_hands_down_its_own_case(
     demo = console_demo
     county = demo.data.county_code.ljust(12, "0")
     commander = demo.username("commander", county)
-    _, _, _, _, _, spot = _desk(demo)
+    _, _, village_code, _, _, spot = _desk(demo)
+    with demo.owner.connect() as conn:
+        town = conn.execute(
+            text("SELECT name FROM jurisdictions WHERE code = :c"), {"c": village_code[:9] + "000"}
+        ).scalar_one()
     with httpx2.Client(base_url=demo.origin, timeout=30) as client:
         me = _token(client, commander)
         up = _register(client, me, spot, "上报测试：跨县水源地纠纷", "neighbours", 0.0004)
@@ -226,17 +230,18 @@ def test_the_countys_desk_escalates_and_hands_down_its_own_case(
     expect(page.locator("#dz-case-next")).to_contain_text("现由市级办理")
     expect(page.locator("#dz-escalate")).to_be_hidden()
 
-    # 交办至乡镇（街道）级
+    # 交办至 the township, not only its level (trial BC)
     page.goto(f"{demo.origin}/dispatch/{county}?case={down['id']}")
     expect(page.locator("#dz-case-title")).to_have_text(down["title"])
     page.click("#dz-hand-down")
-    expect(page.locator("#dz-act-title")).to_have_text("交办至乡镇（街道）级")
-    expect(page.locator("#dz-act-lead")).to_have_text("交办后由乡镇（街道）级办理。")
+    expect(page.locator("#dz-act-title")).to_have_text(f"交办至{town}")
+    expect(page.locator("#dz-act-lead")).to_have_text(f"交办后由{town}（乡镇（街道）级）办理。")
     expect(page.locator("#dz-act-note-label")).to_have_text("交办意见（必填）")
     page.fill("#dz-act-note", "请属地乡镇先行调处")
     page.click("#dz-act-submit")
     expect(page.locator("#dz-state")).to_have_text("已分流")
-    expect(page.locator("#dz-case-next")).to_contain_text("现由乡镇（街道）级办理")
+    moved = f"县级 → {town}），现由乡镇（街道）级办理"
+    expect(page.locator("#dz-case-next")).to_contain_text(moved)
     assert page.latin_words(".dz-detail") == []
     page.assert_clean(demo.origin)
 

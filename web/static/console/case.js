@@ -191,7 +191,9 @@
   /** 乡镇（街道）级 → 县级: where a 上报 or a 交办 moved the case (trial AH S1). */
   function moveText(p) {
     if (!p.from_level || !p.to_level) return "";
-    const said = zz.label("handling_level", p.from_level) + " → " + zz.label("handling_level", p.to_level);
+    // a 交办 names the unit it went to (县级 → 华溪镇（乡镇（街道）级）, trial BC), where its event says it
+    const to = zz.label("handling_level", p.to_level);
+    const said = zz.label("handling_level", p.from_level) + " → " + (p.unit_name ? p.unit_name + "（" + to + "）" : to);
     // the level that acted, when above the one that held the case (the county's 上报 of a township's case)
     return p.by_level && p.by_level !== p.from_level ? said + "（由" + zz.label("handling_level", p.by_level) + "发起）" : said;
   }
@@ -927,9 +929,13 @@
     $("cz-p-reason").required = archive;
   });
 
-  /** The dialog's title: 上报 and 交办 name the level they send the case to (上报至市级, trial AH S1). */
-  function actionTitle(action, toLevel) {
+  /**
+   * The dialog's title: 上报 names the level it sends the case to (上报至市级, trial AH S1), 交办 the
+   * unit (交办至华溪镇, trial BC), or its level when the unit is not read.
+   */
+  function actionTitle(action, toLevel, toUnit) {
     if (takingUp(action)) return "提级办理：改由" + zz.label("handling_level", toLevel) + "办理";
+    if (action === "hand_down" && toUnit && toUnit.name) return actionLabel(action) + "至" + toUnit.name;
     if (toLevel && (action === "escalate" || action === "hand_down")) {
       return actionLabel(action) + "至" + zz.label("handling_level", toLevel);
     }
@@ -937,7 +943,7 @@
   }
 
   /** What the dialog says first: where the case goes, or that 重新办理 keeps the time limits. */
-  function actionLead(action, c, toLevel) {
+  function actionLead(action, c, toLevel, toUnit) {
     if (takingUp(action) && toLevel) {
       return "提级后由" + zz.label("handling_level", toLevel) + "办理（现由" + zz.label("handling_level", c.handling_level) + "办理），原办理层级的派单将撤回。";
     }
@@ -945,7 +951,8 @@
       return "上报后由" + zz.label("handling_level", toLevel) + "办理（现由" + zz.label("handling_level", c.handling_level) + "办理），本级跟踪办理进度。";
     }
     if (action === "hand_down" && toLevel) {
-      return "交办后由" + zz.label("handling_level", toLevel) + "办理。";
+      const level = zz.label("handling_level", toLevel);
+      return "交办后由" + (toUnit && toUnit.name ? toUnit.name + "（" + level + "）" : level) + "办理。";
     }
     if (action === "archive" && c.state !== "visited") {
       return "本案尚未回访：销号须说明不回访的原因。";
@@ -985,7 +992,7 @@
     return action === "escalate" && Boolean(page.meLevel) && Boolean(page.case) && page.meLevel < page.case.handling_level;
   }
 
-  function openAction(action, noteRequired, toLevel) {
+  function openAction(action, noteRequired, toLevel, toUnit) {
     const c = page.case;
     if (action === "dispatch") {
       window.location.assign("/dispatch/" + page.me.scope_code + "?case=" + c.id);
@@ -993,10 +1000,10 @@
     }
     page.action = action;
     const behalf = behalfOf(action);
-    $("cz-action-title").textContent = behalf ? "代 " + behalf + " 登记" + actionLabel(action) : actionTitle(action, toLevel);
+    $("cz-action-title").textContent = behalf ? "代 " + behalf + " 登记" + actionLabel(action) : actionTitle(action, toLevel, toUnit);
     // 交办并督办: the level's own case handed down and 督办'd there at once (trial AZ m8)
     const both = action === "hand_down_supervise";
-    const below = both ? zz.label("handling_level", toLevel) : "";
+    const below = both ? (toUnit && toUnit.name) || zz.label("handling_level", toLevel) : "";
     if (both) $("cz-action-title").textContent = "交办并督办：交办至" + below + "，同时督办";
     // 退回 must say why: the field says so and the browser asks before the server refuses
     $("cz-action-note-label").textContent = noteRequired ? noteRequired + "（必填）" : "办理说明（选填）";
@@ -1010,7 +1017,7 @@
     if (action === "summon") askEach();
     const lead = both
       ? "交办后由" + below + "办理，同时督办：督办意见即交办意见，" + below + "须在督办时限前报送办理情况。"
-      : actionLead(action, c, toLevel);
+      : actionLead(action, c, toLevel, toUnit);
     if (lead) $("cz-action-params").insertAdjacentHTML("afterbegin", '<p class="mb-1" id="cz-action-lead">' + zz.esc(lead) + "</p>");
     const warning = action === "escalate" ? zz.escalationWarning(page.detail && page.detail.dispatches) : "";
     if (warning) $("cz-action-params").insertAdjacentHTML("afterbegin", '<p class="text-danger mb-1" id="cz-escalate-warning">' + zz.esc(warning) + "</p>");
@@ -1150,13 +1157,13 @@
       b.className = "btn btn-sm btn-outline-primary";
       b.dataset.action = a.action;
       b.textContent = a.label;
-      b.addEventListener("click", () => openAction(a.action, a.note_required, a.to_level));
+      b.addEventListener("click", () => openAction(a.action, a.note_required, a.to_level, a.to_unit));
       box.appendChild(b);
     });
     // after a reload, the form of a note left unsent opens again with it
     const drafted = page.draftsOpened ? null : allowed.allowed.find((a) => sessionStorage.getItem(draftKey(a.action)));
     page.draftsOpened = true;
-    if (drafted) openAction(drafted.action, drafted.note_required, drafted.to_level);
+    if (drafted) openAction(drafted.action, drafted.note_required, drafted.to_level, drafted.to_unit);
   }
 
   // ------------------------------------------------------------------ reporter

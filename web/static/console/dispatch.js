@@ -548,9 +548,10 @@
   function renderNext(c) {
     const box = $("dz-case-next");
     const moved = c.latest && c.latest.moved;
+    // a 交办 names its unit (交办（张三，县级 → 华溪镇）, trial BC) where its event says it
     const move = (verb) =>
       verb + "（" + moved.actor_name + "，" + zz.label("handling_level", moved.payload.from_level) + " → " +
-      zz.label("handling_level", moved.payload.to_level) + "）";
+      (verb === "交办" && moved.payload.unit_name ? moved.payload.unit_name : zz.label("handling_level", moved.payload.to_level)) + "）";
     let text = "";
     if (c.handling_level < LEVEL && OPEN.includes(c.state)) {
       text = (moved && moved.action === "escalate" ? "本案已" + move("上报") + "，" : "本案") +
@@ -1416,18 +1417,25 @@
     }
   }
 
-  /** As the case page titles it: 上报至市级, 交办至乡镇（街道）级, 撤回派单. */
-  function actTitle(action, toLevel) {
+  /**
+   * As the case page titles it: 上报至市级, 交办至华溪镇 (the unit it goes to, trial BC: 交办至乡镇（街道）级
+   * named no township while the note said another), 撤回派单.
+   */
+  function actTitle(action, toLevel, toUnit) {
     const name = zz.label("case_action", action);
+    if (action === "hand_down" && toUnit && toUnit.name) return name + "至" + toUnit.name;
     return toLevel && (action === "escalate" || action === "hand_down") ? name + "至" + zz.label("handling_level", toLevel) : name;
   }
 
   /** What the dialog says first: where the case goes, or what a 撤回派单 undoes. */
-  function actLead(action, c, toLevel) {
+  function actLead(action, c, toLevel, toUnit) {
     if (action === "escalate" && toLevel) {
       return "上报后由" + zz.label("handling_level", toLevel) + "办理（现由" + zz.label("handling_level", c.handling_level) + "办理），本级跟踪办理进度。";
     }
-    if (action === "hand_down" && toLevel) return "交办后由" + zz.label("handling_level", toLevel) + "办理。";
+    if (action === "hand_down" && toLevel) {
+      const level = zz.label("handling_level", toLevel);
+      return "交办后由" + (toUnit && toUnit.name ? toUnit.name + "（" + level + "）" : level) + "办理。";
+    }
     if (action === "supervision_reply") {
       const sup = c.latest && c.latest.supervised;
       return "回复" + (sup ? sup.actor_name + "的督办（督办时限 " + zz.fmtTime(c.supervision_deadline) + "）" : "上级督办") +
@@ -1493,8 +1501,8 @@
     const form = $("dz-act-form");
     form.dataset.action = action;
     form.dataset.caseId = String(c.id);
-    $("dz-act-title").textContent = actTitle(action, offered.to_level);
-    const lead = actLead(action, c, offered.to_level);
+    $("dz-act-title").textContent = actTitle(action, offered.to_level, offered.to_unit);
+    const lead = actLead(action, c, offered.to_level, offered.to_unit);
     $("dz-act-lead").textContent = lead;
     $("dz-act-lead").hidden = !lead;
     const warning = detail ? zz.escalationWarning(detail.dispatches) : "";
@@ -1844,13 +1852,86 @@
       map.setView([lat, lon], Math.max(map.getZoom(), 16));
     }
     $("dz-locate-note").textContent = "已恢复未提交的登记内容，请核对后点“登记”";
+    checkAddress();
     return true;
+  }
+
+  // ---- 地址与位置不符 before 登记 (trial BC) ----
+  // The county registered 「盘溪镇老堡村工业园区大门口」 at a point of 华溪镇南河村 and was told nothing.
+  // The address and the point are checked as the case will be (POST /api/cases/address-check,
+  // the rule of the mark the case gets), when either changes and again at 登记: a mismatch is
+  // said with the choice to move the point or to register as is (the case is then marked).
+  const addressCheck = { key: "", asked: null, mismatch: null, kept: false, timer: 0 };
+
+  function addressKey() {
+    return [$("dz-address").value.trim(), $("dz-lon").value.trim(), $("dz-lat").value.trim()].join("|");
+  }
+
+  function showAddressWarning(mismatch) {
+    $("dz-address-warning").hidden = !mismatch;
+    $("dz-address-warning-text").textContent = mismatch ? "地址写的是" + mismatch.named + "，位置在" + mismatch.placed : "";
+  }
+
+  /** The check of the address and point as they are now (asked once per value): its mismatch or null. */
+  function checkAddress() {
+    clearTimeout(addressCheck.timer);
+    const key = addressKey();
+    if (key === addressCheck.key && addressCheck.asked) return addressCheck.asked;
+    addressCheck.key = key;
+    addressCheck.kept = false;
+    addressCheck.mismatch = null;
+    const address = $("dz-address").value.trim();
+    const lon = readCoordinate("dz-lon", -180, 180);
+    const lat = readCoordinate("dz-lat", -90, 90);
+    if (!address || lon === null || lat === null) {
+      showAddressWarning(null);
+      addressCheck.asked = Promise.resolve(null);
+      return addressCheck.asked;
+    }
+    addressCheck.asked = zz.api("/api/cases/address-check", { method: "POST", json: { address: address, lon: lon, lat: lat } })
+      .then((answer) => answer.address_mismatch, () => null) // no answer: 登记 is not held up by it
+      .then(function (mismatch) {
+        if (addressCheck.key === key) {
+          addressCheck.mismatch = mismatch;
+          showAddressWarning(mismatch);
+        }
+        return mismatch;
+      });
+    return addressCheck.asked;
+  }
+
+  /** Check again once the typing pauses. */
+  function checkAddressSoon() {
+    clearTimeout(addressCheck.timer);
+    addressCheck.timer = setTimeout(checkAddress, 400);
+  }
+
+  /** 重新点选位置: the map takes the next click as the point (the check follows it). */
+  function moveThePoint() {
+    state.picking = true;
+    $("dz-map-hint").hidden = false;
+    map.getContainer().style.cursor = "crosshair";
+    $("dz-register-error").hidden = true;
+    $("dz-locate-note").textContent = "请在地图上点选事发位置";
+    const lon = readCoordinate("dz-lon", -180, 180);
+    const lat = readCoordinate("dz-lat", -90, 90);
+    if (lon !== null && lat !== null) map.setView([lat, lon], Math.max(map.getZoom(), 15));
+  }
+
+  /** 按现位置登记: registered where it is, marked 地址与位置不符. */
+  function keepThePoint() {
+    addressCheck.kept = true;
+    $("dz-register").requestSubmit();
   }
 
   /** The registration form empty again: its point, fields and notes, the channel the desk's. */
   function clearRegisterForm() {
     registerDraft(null);
     layers.pick.clearLayers();
+    clearTimeout(addressCheck.timer);
+    addressCheck.key = "";
+    addressCheck.asked = null;
+    showAddressWarning(null);
     $("dz-register").reset();
     $("dz-channel").value = defaultChannel();
     $("dz-locate-note").textContent = "";
@@ -1881,6 +1962,7 @@
     $("dz-lat").value = lat.toFixed(6);
     setPick(lat, lon);
     keepRegisterDraft();
+    checkAddress();
   }
 
   function onMapClick(event) {
@@ -1932,6 +2014,16 @@
     if (problems.length) {
       error.textContent = problems.join("；");
       error.hidden = false;
+      return;
+    }
+    $("dz-register-submit").disabled = true;
+    const mismatch = await checkAddress();
+    $("dz-register-submit").disabled = false;
+    if (mismatch && !addressCheck.kept) {
+      // said before, not after: the operator chooses (trial BC)
+      error.textContent = "地址与位置不符：请重新点选位置，或点“按现位置登记”";
+      error.hidden = false;
+      $("dz-address-keep").focus();
       return;
     }
     const body = {
@@ -1993,6 +2085,7 @@
       setPick(lat, lon);
       map.setView([lat, lon], Math.max(map.getZoom(), 16));
     }
+    checkAddress();
   }
 
   // ------------------------------------------------------------------ start
@@ -2177,6 +2270,10 @@
     $("dz-locate").addEventListener("click", locateMe);
     $("dz-lon").addEventListener("change", onCoordinatesTyped);
     $("dz-lat").addEventListener("change", onCoordinatesTyped);
+    $("dz-address").addEventListener("input", checkAddressSoon);
+    $("dz-address").addEventListener("change", checkAddress);
+    $("dz-address-move").addEventListener("click", moveThePoint);
+    $("dz-address-keep").addEventListener("click", keepThePoint);
     $("dz-triage").addEventListener("click", openTriage);
     $("dz-triage-form").addEventListener("submit", triage);
     $("dz-triage-cancel").addEventListener("click", closeTriage);
