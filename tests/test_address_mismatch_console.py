@@ -16,11 +16,13 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from api.auth import issue_token
 from api.settings import ApiSettings
 from tests.conftest import SuiteDatabase
+from tests.migration_steps import migration_steps
 from tests.workflow_data import (
     COUNTY,
     add_user,
@@ -201,3 +203,23 @@ def test_an_analyst_may_not_ask(api_client: TestClient, users: Headers) -> None:
         headers=users("analyst"),
     )
     assert answer.status_code == 403, answer.text
+
+
+def test_migration_0046_drops_and_restores_the_function(db: Session) -> None:
+    def granted() -> list[bool]:
+        return list(
+            db.execute(
+                text(
+                    "SELECT has_function_privilege(r, p.oid, 'EXECUTE')"
+                    " FROM pg_proc p, unnest(ARRAY['zongzhi_app', 'public']) r"
+                    " WHERE p.proname = 'zongzhi_address_elsewhere' ORDER BY r DESC"
+                )
+            ).scalars()
+        )
+
+    assert granted() == [True, False]  # the app role may run it, no other role
+    with migration_steps(db, "0046_address_elsewhere.py") as (module, _conn):
+        module.downgrade()
+        assert granted() == []
+        module.upgrade()
+        assert granted() == [True, False]
