@@ -22,6 +22,7 @@ from layers import migrate
 from layers.database import DatabaseUrls, apply_scope, make_engine
 from layers.embedded import APP_ROLE, OWNER_ROLE, EmbeddedCluster
 from layers.settings import ARGON2_VARIABLE, ARGON2_WEAK_VARIABLE
+from tests.run_templates import copy_database, lends_its_cluster, return_lent_clusters
 
 pytest_plugins = ["tests.browser", "tests.api_fixtures", "tests.console_fixtures"]
 
@@ -74,8 +75,22 @@ def database() -> Iterator[SuiteDatabase]:
     finally:
         owner.dispose()
         app.dispose()
-        cluster.destroy()
-        root.parent.rmdir() if root.parent.exists() else None
+        if lends_its_cluster():  # others' copies in it: removed once they are done with them
+            _LENT_CLUSTERS.append(cluster)
+        else:
+            _remove(cluster)
+
+
+_LENT_CLUSTERS: list[EmbeddedCluster] = []
+"""This process's cluster, when its run template has copies of other processes in it
+(:mod:`tests.run_templates`): removed at the session's end, not as its last test ends, so that
+the wait for the other processes does not count as that test's teardown."""
+
+
+def _remove(cluster: EmbeddedCluster) -> None:
+    """Stop the cluster and remove its folder."""
+    cluster.destroy()
+    cluster.root.parent.rmdir() if cluster.root.parent.exists() else None
 
 
 def separate_database(database: SuiteDatabase, name: str) -> DatabaseUrls:
@@ -88,16 +103,7 @@ def separate_database(database: SuiteDatabase, name: str) -> DatabaseUrls:
     0.1 s where creating PostGIS and running every migration took about 0.7 s, and the suite
     makes some fifty of these databases.
     """
-    server = database.cluster.info().url(OWNER_ROLE).rsplit("/", 1)[0]
-    with psycopg.connect(server + "/postgres", autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-        conn.execute(f"CREATE DATABASE {name} TEMPLATE {MIGRATED_TEMPLATE}")
-        conn.execute(f"GRANT CONNECT ON DATABASE {name} TO {APP_ROLE}")
-
-    def swap(url: str) -> str:
-        return url.rsplit("/", 1)[0] + "/" + name
-
-    return DatabaseUrls(swap(database.urls.owner), swap(database.urls.app))
+    return copy_database(database.cluster.info(), name, MIGRATED_TEMPLATE)
 
 
 @pytest.fixture
@@ -135,8 +141,12 @@ def shared_data() -> Path:
     return SHARED_DATA
 
 
+@pytest.hookimpl(trylast=True)  # after the runner's teardown of the session's fixtures
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    """Fail the run if any test was skipped: a skip is a failure here."""
+    """Remove a lent cluster once its borrowers are done; fail the run if a test was skipped."""
+    return_lent_clusters()
+    while _LENT_CLUSTERS:
+        _remove(_LENT_CLUSTERS.pop())
     reporter = session.config.pluginmanager.get_plugin("terminalreporter")
     if reporter is None or os.environ.get("PYTEST_XDIST_WORKER"):
         return

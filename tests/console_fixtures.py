@@ -1,13 +1,17 @@
 """The demo county served for the console's browser tests, in a database of its own.
 
-``console_demo`` creates the database ``zongzhi_console`` in the suite's cluster, migrated,
-loads the full 华宁县 demo (the data ``make demo`` loads, fixed seed, generated relative to the
-time the run's first process asked for it: :func:`tests.demo_runs.demo_of_the_run` generates it
-once and the other xdist worker reads it back), runs the one-year hot-spot analysis as
-``zongzhi demo`` does, and serves the platform (API and console) on a free loopback port. Other
-tests commit worlds of their own into the suite's main database; this one never meets them. The
-fixture is session-scoped, so each test process that runs a test using it (each xdist worker,
-under ``pytest -n 2`` usually both) loads the demo once.
+``console_demo`` gives each test process (each xdist worker) a database of its own holding the
+full 华宁县 demo (the data ``make demo`` loads, fixed seed, generated relative to the time the
+run's first process asked for it: :func:`tests.demo_runs.demo_of_the_run` generates it once and
+the other xdist worker reads it back) with the one-year hot-spot analysis run as ``zongzhi demo``
+does, and serves the platform (API and console) over it on a free loopback port. The demo is
+loaded and analysed once per run, into the template ``zongzhi_console_template`` in the
+cluster of the first process that asks (:mod:`tests.run_templates`); each process's database,
+``zongzhi_console`` (``zongzhi_console_gw0``, ``_gw1`` … under xdist), is a copy of it: the
+same rows and statistics, and what one process's tests write no other process sees. Other
+tests commit worlds of their own into the suite's main database; this one never meets them.
+The fixture is session-scoped: the tests of one process share their copy, as they shared the
+database each process loaded before.
 
 :func:`login` logs a demo user in through the login page.
 
@@ -16,6 +20,7 @@ Register as a plugin in ``tests/conftest.py``: ``pytest_plugins = ["tests.consol
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -31,14 +36,16 @@ from importers.demo.cli import analyse_last_year
 from importers.demo.dataset import DEFAULT_SEED, DemoData
 from importers.demo.load import LoadReport, load_demo
 from importers.demo.plan import DEFAULT_COUNTY, DEMO_PASSWORD
-from layers.database import apply_scope, gather_statistics, make_engine
+from layers.database import DatabaseUrls, apply_scope, gather_statistics, make_engine
 from layers.secrets import keys_from_master
 from layers.settings import Settings
 from tests.browser import RecordedPage
 from tests.conftest import SuiteDatabase, separate_database
 from tests.demo_runs import demo_of_the_run
+from tests.run_templates import copy_of_run_template
 
 CONSOLE_DATABASE = "zongzhi_console"
+CONSOLE_TEMPLATE = "zongzhi_console_template"
 KEYS = keys_from_master(b"zongzhi console test master key!")
 
 
@@ -81,16 +88,34 @@ class ConsoleDemo:
 def console_demo(
     database: SuiteDatabase, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[ConsoleDemo]:
-    """Load the 华宁县 demo into its own database and serve the platform over it."""
-    urls = separate_database(database, CONSOLE_DATABASE)
-    owner = make_engine(urls.owner, pool_size=2)
+    """Serve the platform over a copy of the run's loaded and analysed 华宁县 demo."""
     data = demo_of_the_run(tmp_path_factory, DEFAULT_COUNTY, seed=DEFAULT_SEED)
     now = data.now
-    with Session(owner) as session, session.begin():
-        apply_scope(session, None)
-        report = load_demo(session, data, KEYS, password=DEMO_PASSWORD)
-    gather_statistics(owner)  # as `zongzhi demo` does: a county's 走访 list took 40 s without
-    analyse_last_year(owner, county=data.county_code, now=now)
+
+    def load(urls: DatabaseUrls) -> LoadReport:
+        engine = make_engine(urls.owner, pool_size=2)
+        try:
+            with Session(engine) as session, session.begin():
+                apply_scope(session, None)
+                report = load_demo(session, data, KEYS, password=DEMO_PASSWORD)
+            gather_statistics(engine)  # as `zongzhi demo` does: a county's 走访 list took 40 s
+            analyse_last_year(engine, county=data.county_code, now=now)
+        finally:
+            engine.dispose()  # the template is copied only with no session on it
+        return report
+
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    copy = f"{CONSOLE_DATABASE}_{worker}" if worker else CONSOLE_DATABASE
+    borrowed = copy_of_run_template(
+        tmp_path_factory,
+        database.cluster.info(),
+        CONSOLE_TEMPLATE,
+        copy,
+        build=load,
+        make_template=lambda name: separate_database(database, name),
+    )
+    urls, report = borrowed.urls, borrowed.made
+    owner = make_engine(urls.owner, pool_size=2)
     settings = ApiSettings(
         database=Settings(
             home=tmp_path_factory.mktemp("console-home"),
@@ -108,6 +133,7 @@ def console_demo(
             yield ConsoleDemo(origin, data, report, owner, settings, now)
     finally:
         owner.dispose()
+        borrowed.release()
 
 
 def log_out(page: RecordedPage) -> None:

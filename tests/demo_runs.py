@@ -49,7 +49,7 @@ def demo_of_the_run(
         process to ask.
     """
     stamp = "now" if now is None else now.astimezone(UTC).strftime("%Y%m%dT%H%M%S")
-    folder = _run_folder(tmp_path_factory)
+    folder = run_folder(tmp_path_factory)
     kept = folder / f"demo-{county}-{seed}-{stamp}.pickle"
     with open(kept.with_suffix(".lock"), "w", encoding="utf-8") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # a second process waits for the first one's copy
@@ -63,7 +63,7 @@ def demo_of_the_run(
         return data
 
 
-def _run_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def run_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The temporary folder of the whole run: under xdist the parent of the worker's own."""
     base = tmp_path_factory.getbasetemp()
     return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
