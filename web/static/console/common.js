@@ -124,9 +124,9 @@
    */
   async function api(path, options) {
     const allowed = PASSWORD_CHANGE_PATHS.includes(new URL(path, window.location.href).pathname);
-    if (!allowed && !passwordDue && document.getElementById("zz-password-dialog")) {
-      // a console page asks nothing else before the account is read: a first login's page
-      // fired its reads meanwhile, each refused 403 behind the dialog (trial AZ m4)
+    if (!allowed && !passwordDue && meFirst && document.getElementById("zz-password-dialog")) {
+      // the page a login lands on asks nothing else before the account is read: a first
+      // login's page fired its reads meanwhile, each refused 403 behind the dialog (trial AZ m4)
       try {
         if ((await me()).must_change_password) passwordDue = true;
       } catch (error) {
@@ -165,6 +165,7 @@
       if (response.status === 403 && refused.message.startsWith("请先修改密码")) {
         if (!passwordDue) {
           passwordDue = true;
+          stored(() => localStorage.setItem(PASSWORD_DUE_KEY, "1")); // the next page waits for /api/me
           document.dispatchEvent(new CustomEvent("zz:password-due", { detail: { reason: refused.message } }));
         }
         if (waitsForPassword()) return UNANSWERED();
@@ -175,6 +176,29 @@
   }
   let passwordDue = false;
 
+  // Where a console page's reads wait for /api/me before they start (api): on the page a login
+  // lands on (a first login's, whose password an administrator set, trial AZ m4), and while this
+  // browser last heard that the password must change (PASSWORD_DUE_KEY). Elsewhere they start
+  // beside /api/me, a round trip sooner (s48): a password that must change since is told by the
+  // first read refused 「请先修改密码」, which opens the dialog and holds the page's reads.
+  const PASSWORD_DUE_KEY = "zz-password-due";
+  function stored(write) {
+    try {
+      return write();
+    } catch (error) {
+      return null; // storage refused (a private window): nothing kept
+    }
+  }
+  function fromLogin() {
+    try {
+      const from = new URL(document.referrer);
+      return from.origin === window.location.origin && from.pathname === "/login";
+    } catch (error) {
+      return false; // no referrer: opened from a link elsewhere, typed or bookmarked
+    }
+  }
+  const meFirst = fromLogin() || stored(() => localStorage.getItem(PASSWORD_DUE_KEY)) !== null;
+
   let mePromise = null;
   /** The current user (`/api/me`), fetched once per page. */
   function me() {
@@ -183,6 +207,7 @@
       mePromise.then(function (m) {
         signedIn = true;
         if (m.must_change_password) passwordDue = true; // the page's reads wait (api, live)
+        stored(() => (m.must_change_password ? localStorage.setItem(PASSWORD_DUE_KEY, "1") : localStorage.removeItem(PASSWORD_DUE_KEY)));
       }, () => {});
     }
     return mePromise;
@@ -597,13 +622,14 @@
   }
 
   /**
-   * Roles that may import some kind of file (layers.accounts.may_import): only they ask
-   * /api/imports/kinds, whose answer decides; the others would get a 403 on every page.
+   * Roles that may import some kind of file (layers.accounts.may_import), each in any scope
+   * (layers.accounts.IMPORT_KINDS gives each grids at least, without condition): the top bar's
+   * 数据导入 link follows the role; the others would get a 403 from /api/imports/kinds.
    */
   const IMPORT_ROLES = ["admin", "commander", "dispatcher"];
 
   let kindsPromise = null;
-  /** What this account may import (`/api/imports/kinds`), fetched once per page. */
+  /** What this account may import (`/api/imports/kinds`), fetched once per page, when used. */
   function importKinds() {
     if (kindsPromise === null) {
       kindsPromise = api("/api/imports/kinds");
@@ -611,18 +637,16 @@
     return kindsPromise;
   }
 
-  /** Show the top bar's 数据导入 link to an account that may import some kind (not on the wall). */
-  async function showImportLink(m) {
+  /**
+   * Show the top bar's 数据导入 link to an account that may import some kind (not on the wall):
+   * its role says so, the kinds themselves are read by the imports page (s48: every page asked
+   * /api/imports/kinds on opening for this link alone).
+   */
+  function showImportLink(m) {
     const link = document.getElementById("zz-imports-link");
     if (!link || !IMPORT_ROLES.includes(m.role) || document.body.classList.contains("zz-screen")) return;
-    try {
-      const answer = await importKinds();
-      const kinds = Array.isArray(answer) ? answer : (answer && answer.kinds) || [];
-      link.hidden = kinds.length === 0;
-      if (window.location.pathname === "/imports") link.classList.add("active"); // this page
-    } catch (error) {
-      link.hidden = true; // 403: this account may import nothing
-    }
+    link.hidden = false;
+    if (window.location.pathname === "/imports") link.classList.add("active"); // this page
   }
 
   /** Log out (the server clears the cookie) and go to the login page. */
@@ -743,7 +767,8 @@
    * with the session cookie, styled as the catalog says; with `hexagons`, shaded by each
    * cell's `count`. Not interactive: clicks go through to the map. It asks for tiles only
    * within the catalog's zooms (`min_zoom`, `max_zoom`: none while the map is outside them,
-   * even before the page takes the layer off) and aborts the reads of tiles it no longer
+   * even before the page takes the layer off), none finer than `max_native_zoom` when given
+   * (those of that zoom drawn larger instead), and aborts the reads of tiles it no longer
    * shows (AbortableProtobuf).
    */
   function vectorTiles(def, hexagons) {
@@ -763,7 +788,7 @@
       interactive: false,
       minZoom: minZoom,
       maxZoom: maxZoom,
-      maxNativeZoom: Math.min(18, maxZoom),
+      maxNativeZoom: Math.min(18, maxZoom, def.max_native_zoom != null ? def.max_native_zoom : 18),
       fetchOptions: { credentials: "same-origin" },
     });
   }

@@ -3,11 +3,12 @@
 // (the dialog steps aside for one click) or taken from the phone's position; the form names at
 // once the 社区 and 网格 covering it, or says it lies outside the scope, and offers their workers
 // as 帮扶责任人 (GET /api/persons/residence). The chosen category's own fields (释放日期,
-// 矫正类别 …) follow from GET /api/persons/fields. The resident ID never leaves this form but in
-// the request's body, and the form is emptied when it closes. A registration tells visits.js
-// (event zz:person-registered) to read its list again. Several 帮扶责任人 may be ticked (the 帮教
-// 小组: 网格员, 民警 …; the API takes 20). A 严重精神障碍患者's 危险性评估 preselects the 管控级别 it
-// requires (trial AW S1), and the dates the 司法所's reminders run on are asked (trial AW m3).
+// 矫正类别 …) follow from GET /api/persons/fields, read when the form first opens. The resident
+// ID never leaves this form but in the request's body, and the form is emptied when it closes.
+// A registration tells visits.js (event zz:person-registered) to read its list again. Several
+// 帮扶责任人 may be ticked (the 帮教小组: 网格员, 民警 …; the API takes 20). A 严重精神障碍患者's
+// 危险性评估 preselects the 管控级别 it requires (trial AW S1), and the dates the 司法所's
+// reminders run on are asked (trial AW m3).
 // A person whose spot is not known may be registered by the 居住地址 alone: the server places
 // them in the village it names, and in its grid when it has one (layers/person_village.py), and
 // the form says where, or that a grid must still be chosen (closing note s45, pc). The
@@ -39,6 +40,7 @@
   const map = window.zzMap;
   let me = null;
   let fields = null; // each category's fields (GET /api/persons/fields), read once
+  let fieldsRead = false; // asked when the form first opens, not as the page opens (s48)
   let point = null; // [lat, lng] picked, once the server placed it in the scope
   let marker = null;
   let asking = 0; // the place asked last (a later pick wins)
@@ -92,6 +94,18 @@
         });
       })
       .catch(() => (villagesRead = false)); // asked again when the form opens next
+  }
+
+  /** Each category's own fields, read the first time the form opens (again after a failure). */
+  function readFields() {
+    if (fieldsRead) return;
+    fieldsRead = true;
+    zz.api("/api/persons/fields")
+      .then(function (read) {
+        fields = read;
+        showAttributes(); // the category chosen meanwhile, if any, gets its fields
+      })
+      .catch(() => (fieldsRead = false)); // asked again when the form opens next
   }
 
   function hideGrids() {
@@ -588,14 +602,11 @@
     fill(category, "person_category", null, "请选择人员类别");
     fill(level, "management_level", "3"); // 一般, unless the registrar says otherwise
     category.addEventListener("change", showAttributes);
-    zz.api("/api/persons/fields").then(function (read) {
-      fields = read;
-      showAttributes();
-    });
     reset();
     open.hidden = false;
     open.addEventListener("click", function () {
       reset();
+      readFields();
       readVillages();
       dialog.showModal();
     });
