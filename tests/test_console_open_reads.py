@@ -2,11 +2,14 @@
 
 Session 48: every read of a page waited for ``/api/me`` (the 「请先修改密码」 check of common.js)
 before it started; every page asked ``/api/imports/kinds`` for the top bar's 数据导入 link alone;
-and the command page asked ``/api/persons/fields`` for the 登记人员 form nobody had opened. Now
-the reads start beside ``/api/me`` (but on the page a login lands on, and while this browser
-knows a password change is due), the link follows the role and the form reads its fields when
-it opens. The figures the pages show are the same: checked here against the API. Headless
-Chromium on the 华宁县 demo (``console_demo``); the account made here is removed afterwards.
+the command page asked ``/api/persons/fields`` for the 登记人员 form nobody had opened; and a
+township's command map, fitted at zoom 11.75, asked the cases' and cameras' tiles of zoom 12
+for its hexagons, which the server answers with points. Now the reads start beside ``/api/me``
+(but on the page a login lands on, and while this browser knows a password change is due), the
+link follows the role, the form reads its fields when it opens and the hexagons take tiles of
+zoom 11 at most. The figures the pages show are the same: checked here against the API.
+Headless Chromium on the 华宁县 demo (``console_demo``); the account made here is removed
+afterwards.
 """
 
 from __future__ import annotations
@@ -29,10 +32,11 @@ from tests.browser import RecordedPage, held_requests
 from tests.console_fixtures import ConsoleDemo, login
 
 COUNTY = "530424000000"
-TOWN = "530424001000"  # 宁州街道
+TOWN = "530424001000"  # 宁州街道: its dispatcher's command map fits at zoom 11.75 in 1280×800
 DEFERRED = ("/api/imports/kinds", "/api/persons/fields")
 """Reads made when their dialog or page is used, never on opening."""
 LIVE_OPEN = "!!window.zzCommand && !!zzCommand.live && zzCommand.live.readyState === 1"
+TILE = re.compile(r"/tiles/(cases|video_points)/(\d+)/\d+/\d+\.mvt")
 PREFIX = "open_reads_"
 
 
@@ -120,6 +124,30 @@ def test_the_dialogs_read_what_they_need_when_opened(
     offered = page.locator("#im-kind option").all_inner_texts()
     assert [k["label"] for k in kinds] == [o for o in offered if o in {k["label"] for k in kinds}]
     assert len(kinds) >= 5
+    page.assert_clean(origin)
+
+
+@pytest.mark.browser
+def test_a_townships_hexagons_ask_no_tiles_of_points(
+    page: RecordedPage, console_demo: ConsoleDemo
+) -> None:
+    origin = console_demo.origin
+    login(page, origin, console_demo.username("dispatcher", TOWN))
+    page.wait_for_url(f"{origin}/dispatch/{TOWN}")
+    _open_command(page, origin, TOWN)
+    zoom = float(page.evaluate("zzMap.getZoom()"))
+    # between 11.5 and 12 Leaflet rounds to tiles of zoom 12, where the server sends points
+    assert 11.5 <= zoom < 12, zoom
+    page.wait_for_function("zzCommand.layers.cases.group.getLayers().length > 0")
+    tiles = [m.groups() for m in map(TILE.search, page.requests) if m]
+    zooms = {(layer, int(z)) for layer, z in tiles}
+    assert zooms == {("cases", 11), ("video_points", 11)}, sorted(zooms)
+    # zoomed in to 12 the cases are points read for the view, no tile of theirs
+    page.requests.clear()
+    page.evaluate("zzMap.setZoom(12)")
+    page.wait_for_function("zzCommand.layers.cases.mode === 'features'")
+    page.wait_for_function("zzCommand.layers.cases.group.getLayers().length > 0")
+    assert not [u for u in page.requests if TILE.search(u)]
     page.assert_clean(origin)
 
 

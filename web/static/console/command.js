@@ -2056,7 +2056,21 @@
     return "data";
   }
 
+  /**
+   * A point layer's hexagons for an account that sees its points from `aggregate_below_zoom` on:
+   * tiles of the zoom below it at most. The map fits a unit at quarter zooms, and at 11.75 Leaflet
+   * asks tiles of zoom 12 (its zoom rounded), which the server answers with points, not counts:
+   * a township's page drew its cases and cameras as faint dots under a legend of hexagons, from
+   * 40 tiles of points (s48); the cells of zoom 11 are drawn larger there instead.
+   */
+  function hexagonZooms(def) {
+    const below = def.aggregate_below_zoom;
+    if (def.source !== "points" || !below || !mayFeatures(def)) return def;
+    return Object.assign({}, def, { max_native_zoom: below - 1 });
+  }
+
   function vectorTiles(def, hexagons) {
+    if (hexagons) def = hexagonZooms(def);
     if (def.collection === "cases") return caseTiles(def, hexagons);
     const layer = zz.vectorTiles(def, hexagons);
     if (hexagons && def.id === "persons") countPopups(layer, def);
