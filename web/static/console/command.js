@@ -1776,15 +1776,24 @@
     return out;
   }
   /**
-   * The shading's classes: {bounds, max}. A share is cut in five equal spans of its maximum; a
-   * count in whole numbers, each bound the last count of its class (0 – 14, 15 – 28 … 57 以上),
-   * fewer classes when the counts are few (0, 1, 2, 3 以上), never two alike.
+   * The value a unit is classed by: a count itself, a share in tenths of a percent as its
+   * tooltip and card show it (0.1904 is 19.0%, 190), so that it lies in the class its figure reads.
+   */
+  function classValue(value) {
+    return SHARE_KPIS.includes(st.kpi) ? Math.round(parseFloat(fmtKpi(st.kpi, value)) * 10) : value;
+  }
+  /**
+   * The shading's classes: {bounds, max}, five equal spans of the maximum, each bound the last
+   * value of its class: a count in whole numbers (0 – 14, 15 – 28 … 57 以上), a share at whole
+   * percents in tenths (0% – 19.0%, 19.1% – 38.0% … 76.1% 以上: 「0%–19%」「19%–38%」 put a unit
+   * of 19% in two, s48); fewer classes when the values are few (0, 1, 2, 3 以上), never two alike.
    */
   function breaks(values) {
     const max = Math.max(0, ...values.filter((v) => v !== null && v !== undefined));
     const fifths = [1, 2, 3, 4].map((i) => (max * i) / 5);
-    const bounds = SHARE_KPIS.includes(st.kpi) ? fifths : [...new Set(fifths.map(Math.floor))];
-    return { bounds: bounds, max: max };
+    // a share's whole percent, past the float's noise (0.95 * 3 / 5 * 100 is 56.99…)
+    const whole = SHARE_KPIS.includes(st.kpi) ? (v) => Math.floor(+(v * 100).toFixed(6)) * 10 : Math.floor;
+    return { bounds: [...new Set(fifths.map(whole))], max: max };
   }
   /** The ramp's colour of class i of n + 1 classes: the first and the last at the ramp's ends. */
   function rampColour(ramp, i, n) {
@@ -1793,8 +1802,9 @@
   function colorFor(value, br) {
     if (value === null || value === undefined) return "#d9d9d9";
     const ramp = GOOD_KPIS.includes(st.kpi) ? RAMP_GOOD : RAMP_BAD;
+    const v = classValue(value);
     let i = 0;
-    while (i < br.bounds.length && value > br.bounds[i]) i++;
+    while (i < br.bounds.length && v > br.bounds[i]) i++;
     return rampColour(ramp, i, br.bounds.length);
   }
 
@@ -1814,16 +1824,14 @@
     renderLegend(br);
   }
 
-  /** The legend's lines of the shading's classes (see breaks). */
+  /** The legend's lines of the shading's classes (see breaks): each from past the last one's end. */
   function classLines(br) {
     const bounds = br.bounds;
-    if (SHARE_KPIS.includes(st.kpi)) {
-      const pct = (v) => (v * 100).toFixed(0) + "%";
-      return bounds.concat([null]).map((hi, i) => (i ? pct(bounds[i - 1]) : "0%") + (hi === null ? " 以上" : " – " + pct(hi)));
-    }
+    const share = SHARE_KPIS.includes(st.kpi);
+    const say = share ? (t) => (t ? (t / 10).toFixed(1) : "0") + "%" : String;
     return bounds.concat([null]).map(function (hi, i) {
       const lo = i ? bounds[i - 1] + 1 : 0;
-      return hi === null ? lo + " 以上" : hi === lo ? String(lo) : lo + " – " + hi;
+      return hi === null ? say(lo) + " 以上" : hi === lo ? say(lo) : say(lo) + " – " + say(hi);
     });
   }
 
