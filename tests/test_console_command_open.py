@@ -13,7 +13,7 @@ import re
 from collections import Counter
 from urllib.parse import urlsplit
 
-from tests.browser import RecordedPage
+from tests.browser import RecordedPage, held_requests
 from tests.console_fixtures import ConsoleDemo, login
 
 COUNTY = "530424000000"
@@ -75,3 +75,27 @@ def test_county_command_page_opens_with_few_reads(
     assert not [u for u in asked if "stage=extension_pending" in u]  # with the feed
     assert paths["/api/imports/kinds"] == paths["/api/persons/fields"] == 0  # when used
     assert len(asked) <= API_READS_ON_OPENING, sorted(asked)
+
+
+def test_the_overdue_card_clicked_before_the_feed_shows_the_overdue_list(
+    page: RecordedPage, console_demo: ConsoleDemo
+) -> None:
+    # a user trial (s48) clicked 超期案件 while the page was still loading: "Cannot read
+    # properties of null (reading 'late_dispatches')", the queue drawn from a feed not there yet
+    origin = console_demo.origin
+    login(page, origin, console_demo.username("commander", COUNTY))
+    page.wait_for_function(LIVE_OPEN)
+    page.goto("about:blank")
+    with held_requests(page, re.compile(rf".*/api/command/{COUNTY}$")) as feed:
+        page.goto(f"{origin}/console/{COUNTY}", wait_until="commit")
+        feed.wait_held()
+        page.locator('#zz-kpis .zz-kpi[data-kpi="overdue"]').click()
+        feed.release()
+    page.wait_for_function("window.zzReady === true")
+    overdue = page.evaluate(f"zz.api('/api/cases?stage=overdue&limit=300&code={COUNTY}')")
+    assert page.locator("#zz-queue-scope").input_value() == "overdue"
+    page.wait_for_function(
+        f"document.querySelectorAll('#zz-queue-body tr').length === {len(overdue)}"
+    )
+    assert len(overdue) > 0
+    page.assert_clean(origin)

@@ -437,6 +437,8 @@
   let scopeReads = 0;
 
   function renderQueue(feed) {
+    // A KPI card or the scope chosen before the first feed arrives: that feed draws the list chosen.
+    if (!feed) return;
     const scope = document.getElementById("zz-queue-scope");
     if (scope && role() !== "analyst") scope.hidden = false;
     if (scope && levelOf(code) >= 5) {
