@@ -14,6 +14,7 @@ from web.basemap import Basemap, BasemapKind
 from web.folium_offline import LOCAL_ASSETS, UnvendoredAssetError, offline_map
 
 VENDOR = Path(__file__).resolve().parents[1] / "web" / "static" / "vendor"
+DROPPED_FOLDERS = ("jquery", "leaflet.awesome-markers", "fontawesome-free", "bootstrap-glyphicons")
 CSS_URL = re.compile(r"url\(\s*['\"]?([^'\")]+)['\"]?\s*\)")
 
 
@@ -70,13 +71,64 @@ def links(html: str) -> list[str]:
 def test_offline_map_references_only_local_static_files() -> None:
     html = busy_map().get_root().render()
     urls = links(html)
-    assert len(urls) >= 15
+    assert len(urls) >= 14  # Leaflet, what its markers and popups use, the plugins' files
     outside = [u for u in urls if not u.startswith("/static/vendor/")]
     assert outside == []
     for url in urls:
         assert (VENDOR / url.removeprefix("/static/vendor/")).is_file(), url
     # nothing outside is mentioned anywhere else in the page either (scripts, inline CSS)
     assert re.findall(r"(?:https?:)?//[a-z0-9.-]+\.[a-z]{2,}", html) == []
+
+
+def vendor_links(map_: folium.Map) -> list[str]:
+    return [u.removeprefix("/static/vendor/") for u in links(map_.get_root().render())]
+
+
+def test_a_map_loads_of_folium_defaults_only_what_its_elements_use() -> None:
+    # folium.Map lists jQuery, Bootstrap, awesome-markers and two icon fonts for every map
+    assert vendor_links(offline_map()) == ["leaflet/leaflet.js", "leaflet/leaflet.css"]
+    fa_only = offline_map()
+    folium.Marker([30.0, 120.0], icon=folium.Icon(prefix="fa", icon="video")).add_to(fa_only)
+    assert vendor_links(fa_only) == [
+        "leaflet/leaflet.js",
+        "leaflet.awesome-markers/leaflet.awesome-markers.min.js",
+        "leaflet/leaflet.css",
+        "fontawesome-free/css/all.min.css",
+        "leaflet.awesome-markers/leaflet.awesome-markers.css",
+        "leaflet.awesome-markers/leaflet.awesome.rotate.css",
+    ]
+    popup = offline_map()
+    folium.CircleMarker([30.0, 120.0], popup="事件").add_to(popup)  # parsed by $(`…`)
+    assert vendor_links(popup) == [
+        "leaflet/leaflet.js",
+        "jquery/jquery.min.js",
+        "leaflet/leaflet.css",
+    ]
+    in_front = offline_map()
+    layer = folium.FeatureGroup().add_to(in_front)
+    in_front.keep_in_front(layer)  # $(document).ready(objects_in_front)
+    assert "jquery/jquery.min.js" in vendor_links(in_front)
+    glyph = offline_map()
+    folium.GeoJson(
+        {"type": "Point", "coordinates": [120.0, 30.0]}, marker=folium.Marker(icon=folium.Icon())
+    ).add_to(glyph)
+    assert "bootstrap-glyphicons/css/glyphicons.css" in vendor_links(glyph)
+    assert "fontawesome-free/css/all.min.css" not in vendor_links(glyph)
+    busy = vendor_links(busy_map())
+    assert not [u for u in busy if u.startswith("bootstrap/")]  # nothing of folium uses it
+    assert {"jquery/jquery.min.js", "bootstrap-glyphicons/css/glyphicons.css"} <= set(busy)
+
+
+def test_console_page_maps_load_leaflet_their_libraries_and_the_console_stylesheet() -> None:
+    from web.pages import case, command, dispatch
+
+    for page_module in (case, command, dispatch):
+        header = str(page_module._map().header)
+        urls = [u.split("?")[0].removeprefix("/static/vendor/") for u in links(header)]
+        assert urls[:2] == ["leaflet/leaflet.js", "leaflet/leaflet.css"], urls
+        assert "bootstrap/css/bootstrap.min.css" in urls, urls
+        assert not [u for u in urls if u.split("/")[0] in DROPPED_FOLDERS], urls
+    assert len(links(str(command._map().header))) == 8  # vectorgrid, cluster (3), heat
 
 
 def test_folium_class_lists_are_left_untouched() -> None:

@@ -5,6 +5,12 @@ Folium elements declare their resources as ``default_js``/``default_css`` lists 
 gets its own copy of those lists with each URL replaced by the vendored file registered under
 that name in :data:`LOCAL_ASSETS`; an element asking for a name that is not vendored raises
 :class:`UnvendoredAssetError` instead of silently loading from a CDN.
+
+``folium.Map`` itself lists, besides Leaflet, jQuery, the Bootstrap bundle and stylesheet,
+awesome-markers with its rotation classes, Font Awesome and Glyphicons, for folium elements that
+use them without declaring them (:func:`folium_needs`). An :class:`OfflineMap` loads Leaflet and
+only those of the others that an element of its tree uses: the console's pages, whose layers
+their own scripts draw, load Leaflet alone (7 files fewer on a first open of each map page).
 """
 
 from __future__ import annotations
@@ -15,6 +21,7 @@ from typing import Any
 import folium
 from branca.element import Element, MacroElement
 from folium.elements import JSCSSMixin
+from folium.plugins import FastMarkerCluster
 from folium.template import Template
 
 from web.basemap import Basemap, BasemapKind
@@ -23,10 +30,9 @@ STATIC_VENDOR_URL = "/static/vendor"
 
 #: folium's resource names -> file under ``web/static/vendor/`` (see VENDORED.md).
 LOCAL_ASSETS: dict[str, str] = {
-    # folium.Map
+    # folium.Map (its "bootstrap" bundle is not vendored: nothing uses it, see folium_needs)
     "leaflet": "leaflet/leaflet.js",
     "jquery": "jquery/jquery.min.js",
-    "bootstrap": "bootstrap/js/bootstrap.bundle.min.js",
     "awesome_markers": "leaflet.awesome-markers/leaflet.awesome-markers.min.js",
     "leaflet_css": "leaflet/leaflet.css",
     "bootstrap_css": "bootstrap/css/bootstrap.min.css",
@@ -142,6 +148,84 @@ def localise(
             element.default_css = [(name, url(name)) for name, _ in element.default_css]
 
 
+MAP_RESOURCES = frozenset({"leaflet", "leaflet_css"})
+"""What every :class:`OfflineMap` loads of ``folium.Map``'s default resources: Leaflet."""
+
+AWESOME_MARKERS = frozenset({"awesome_markers", "awesome_markers_css", "awesome_rotate_css"})
+"""awesome-markers' script, its stylesheet and folium's ``fa-rotate-N`` classes (``Icon.angle``)."""
+
+ICON_FONTS = {"glyphicon": "glyphicons_css"}
+"""An ``Icon``'s prefix -> the stylesheet of its glyphs; any other prefix is Font Awesome's."""
+
+
+def folium_needs(element: Element) -> frozenset[str]:
+    """Return which of ``folium.Map``'s default resources ``element`` uses without declaring them.
+
+    folium's own elements count on the map to load them: an ``Icon`` (also a ``GeoJson``'s
+    marker's, and ``FastMarkerCluster``'s default markers) is drawn by ``L.AwesomeMarkers`` with
+    a glyph of Glyphicons or Font Awesome; a ``Popup`` parses its content with jQuery
+    (``$(`...`)[0]``), as the map does for ``keep_in_front``. Nothing of folium uses the
+    Bootstrap bundle; the console's pages, which use Bootstrap's stylesheet, declare it
+    (:func:`web.maps.page_map`), as any other element that needs one of them should.
+
+    Parameters
+    ----------
+    element : branca.element.Element
+        One element of a map's tree (its children are not looked at).
+
+    Returns
+    -------
+    frozenset of str
+        Names in :data:`LOCAL_ASSETS`; empty for most elements.
+
+    Examples
+    --------
+    >>> sorted(folium_needs(folium.Icon(prefix="fa", icon="video")))
+    ['awesome_markers', 'awesome_markers_css', 'awesome_markers_font_css', 'awesome_rotate_css']
+    >>> sorted(folium_needs(folium.Popup("事件")))
+    ['jquery']
+    >>> folium_needs(folium.CircleMarker([30.0, 120.0]))
+    frozenset()
+    """
+    if isinstance(element, folium.Icon):
+        font = ICON_FONTS.get(str(element.options.get("prefix")), "awesome_markers_font_css")
+        return AWESOME_MARKERS | {font}
+    if isinstance(element, folium.Popup):
+        return frozenset({"jquery"})
+    if isinstance(element, folium.Map) and element.objects_to_stay_in_front:
+        return frozenset({"jquery"})
+    if isinstance(element, folium.GeoJson):
+        icon = getattr(element.marker, "icon", None)
+        return folium_needs(icon) if isinstance(icon, folium.Icon) else frozenset()
+    if isinstance(element, FastMarkerCluster) and "L.AwesomeMarkers" in element.callback:
+        return folium_needs(folium.Icon())
+    return frozenset()
+
+
+def map_resources(root: Element) -> frozenset[str]:
+    """Return the names of ``folium.Map``'s default resources a map's tree needs.
+
+    Parameters
+    ----------
+    root : branca.element.Element
+        Usually the map.
+
+    Returns
+    -------
+    frozenset of str
+        :data:`MAP_RESOURCES` and what :func:`folium_needs` finds for each element.
+
+    Examples
+    --------
+    >>> sorted(map_resources(offline_map()))
+    ['leaflet', 'leaflet_css']
+    """
+    needed = set(MAP_RESOURCES)
+    for element in walk(root):
+        needed |= folium_needs(element)
+    return frozenset(needed)
+
+
 POPUP_MAX_WIDTH = 360
 
 
@@ -166,8 +250,11 @@ def fix_popup_widths(root: Element, max_width: int = POPUP_MAX_WIDTH) -> None:
 class OfflineMap(folium.Map):
     """A ``folium.Map`` with no tiles by default whose resources are the vendored files.
 
-    Popups with folium's default percentage width get :data:`POPUP_MAX_WIDTH` pixels; Leaflet's
-    attribution prefix (a link to leafletjs.com) is removed.
+    Of ``folium.Map``'s default resources it loads Leaflet and only those an element of its
+    tree uses (:func:`map_resources`), not jQuery, Bootstrap, awesome-markers and two icon
+    fonts on every map. Popups with folium's default percentage width get
+    :data:`POPUP_MAX_WIDTH` pixels; Leaflet's attribution prefix (a link to leafletjs.com) is
+    removed.
 
     Parameters
     ----------
@@ -210,6 +297,11 @@ class OfflineMap(folium.Map):
         Any
             What ``folium.Map.render`` returns.
         """
+        # folium.Map's lists load jQuery, Bootstrap, awesome-markers and the icon fonts for
+        # every map; this map keeps, in folium's order, Leaflet and what its elements use
+        needed = map_resources(self)
+        self.default_js = [(n, url) for n, url in folium.Map.default_js if n in needed]
+        self.default_css = [(n, url) for n, url in folium.Map.default_css if n in needed]
         localise(self, self.static_prefix, self.versioned)
         fix_popup_widths(self)
         return super().render(**kwargs)  # type: ignore[no-untyped-call]

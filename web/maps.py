@@ -27,6 +27,15 @@ from web.static_assets import AssetManifest, static_manifest
 
 CHINA_CENTRE = (35.0, 105.0)
 
+CONSOLE_STYLESHEETS = ("bootstrap_css",)
+"""Bootstrap's stylesheet, the console's own (its top bar, buttons, forms, tables).
+
+``console_base.html`` links it itself on a page without a map; a map page has it among the
+map's resources, after ``leaflet.css`` as when ``folium.Map`` brought it, since an
+:class:`web.folium_offline.OfflineMap` loads of folium's defaults only Leaflet and what its
+elements use (:func:`web.folium_offline.folium_needs`), and the console draws its layers itself.
+"""
+
 
 @dataclass(frozen=True)
 class MapParts:
@@ -83,6 +92,8 @@ def page_map(
     >>> parts = page_map(Basemap.from_env({}))
     >>> "window.zzMap" in parts.script and "leaflet.js" in parts.header
     True
+    >>> "bootstrap.min.css" in parts.header and "jquery" not in parts.header
+    True
     """
     manifest = static_manifest()
     map_ = offline_map(
@@ -94,8 +105,7 @@ def page_map(
     )
     if scale:
         ChineseScale().add_to(map_)
-    if libraries or stylesheets:
-        VendoredLibraries(js=libraries, css=stylesheets).add_to(map_)
+    VendoredLibraries(js=libraries, css=(*CONSOLE_STYLESHEETS, *stylesheets)).add_to(map_)
     for element in elements:
         element.add_to(map_)
     name = map_.get_name()

@@ -127,10 +127,11 @@ PACKAGES: tuple[VendoredPackage, ...] = (
         "5.3.8",
         "MIT",
         "bootstrap",
-        {
-            "dist/css/bootstrap.min.css": "css/bootstrap.min.css",
-            "dist/js/bootstrap.bundle.min.js": "js/bootstrap.bundle.min.js",
-        },
+        {"dist/css/bootstrap.min.css": "css/bootstrap.min.css"},
+        note=(
+            "The stylesheet only (the console's): nothing uses Bootstrap's scripts, which "
+            "folium.Map lists but web/folium_offline.py does not load."
+        ),
     ),
     VendoredPackage(
         "bootstrap",
