@@ -355,7 +355,10 @@
         .bindTooltip(zz.esc(c.title) + "（" + zz.esc(zz.label("case_state", c.state)) + "）")
         .on("click", function (event) {
           L.DomEvent.stopPropagation(event);
-          if (!state.picking) selectCase(c.id);
+          // while a spot is picked for 登记, a click on a case's dot sets the point as the map's
+          // does (a repeat report at the same place was swallowed: no point, nothing said)
+          if (state.picking) onMapClick(event);
+          else selectCase(c.id);
         })
         .addTo(layers.queue);
     });
