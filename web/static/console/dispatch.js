@@ -2026,7 +2026,10 @@
       // said before, not after: the operator chooses (trial BC)
       error.textContent = "地址与位置不符：请重新点选位置，或点“按现位置登记”";
       error.hidden = false;
-      $("dz-address-keep").focus();
+      // the warning with its choice in view: focusing the button alone scrolled it under a
+      // phone's map (sticky on top; the warning's scroll margin clears it, dispatch.css)
+      $("dz-address-warning").scrollIntoView({ block: "nearest" });
+      $("dz-address-keep").focus({ preventScroll: true });
       return;
     }
     const body = {
