@@ -22,7 +22,10 @@ accept → arrive → resolve → evaluate → visit → archive, with escalatio
 failed mediation taking the legal route, and reminders/supervision orders on overdue cases),
 stopping at the reference time: old cases are archived, recent ones are spread over the workflow.
 Every event moves the case from the state the previous event left it in, as
-:mod:`layers.workflow` allows.
+:mod:`layers.workflow` allows, with the note and payload the console's action records: a 派单
+says the task (its 派单说明) and goes to the bureau of the matter (消费维权 to 市场监管, 劳资欠薪
+to 人社 …), a 回访 gives a 满意度 (lower for a case closed late), a 不满意 one is 销号'd with its
+reason.
 """
 
 from __future__ import annotations
@@ -39,7 +42,7 @@ from shapely.geometry.base import BaseGeometry
 from importers.demo.geometry import along_inside, jitter_inside, random_points_in, settle
 from importers.demo.names import person_name, phone_number
 from importers.demo.plan import DemoScale
-from importers.demo.staff import DEPARTMENTS, StaffMember
+from importers.demo.staff import CITY_DEPARTMENTS, COUNTY_DEPARTMENTS, DEPARTMENTS, StaffMember
 from importers.demo.territory import Territory
 from layers.china_time import CHINA
 from layers.deadlines import limits_for
@@ -118,6 +121,51 @@ _OUTCOME_NOTES = {
     "mediation_failed": "调解不成，引导当事人通过法律途径解决。",
     "legal_concluded": "经法律途径处理完毕。",
 }
+#: The bureaus (keys of :data:`importers.demo.staff.COUNTY_DEPARTMENTS`, the city's alike) a
+#: case of each sub-category goes to when its level gives it to a department; a sub-category
+#: none of them handles (环境污染, 消防, 电力, 公共服务 …) goes to the township's centre instead.
+_BUREAUS: dict[str, tuple[str, ...]] = {
+    D.MARRIAGE_FAMILY: ("justice",), D.NEIGHBOURS: ("justice",), D.LAND: ("land",),
+    D.LABOUR_WAGES: ("labour",), D.PROPERTY_MANAGEMENT: ("housing",), D.MEDICAL: ("justice",),
+    D.TRAFFIC: ("police",), D.DEMOLITION: ("housing", "land"), D.CONSUMER: ("market",),
+    D.LOANS_CONTRACTS: ("justice",), D.OTHER: ("justice",),
+    "road": ("police",), "building": ("housing",), "gas": ("housing",), "geology": ("land",),
+    "waterlogging": ("housing",), "missing_person": ("police",),
+    "infrastructure": ("housing",), "sanitation": ("housing",),
+}  # fmt: skip
+#: What a dispatcher writes on a 派单 to a grid worker, by category; to a worker or a unit, on a
+#: dispute of a high risk (1 重大, 2 较大).
+_WORKER_NOTES: dict[str, str] = {
+    Category.DISPUTE: "请于2日内联系双方当事人了解情况，就地开展调解，办理情况及时反馈",
+    Category.SAFETY_HAZARD: "请尽快到现场核查，设置警示，能当场整改的督促整改，处置情况拍照反馈",
+    Category.PUBLIC_OPINION: "请核实群众反映的情况，能现场解决的现场解决，并向反映人答复",
+}
+_URGENT_NOTE = "风险等级较高，请立即组织到场稳控，防止矛盾激化，处置情况随时报告"
+#: … on a 派单 to a unit's centre, by category; on one to a department (the matter's type named).
+_UNIT_NOTES: dict[str, str] = {
+    Category.DISPUTE: "请组织人民调解员开展调解，按时限办结并反馈结果",
+    Category.SAFETY_HAZARD: "请组织网格员现场核查处置，按时限办结并反馈结果",
+    Category.PUBLIC_OPINION: "请核实情况并向反映人答复，按时限办结并反馈结果",
+}
+_DEPARTMENT_NOTE = "属{label}事项，请依职责核查处理，按时限反馈办理结果"
+#: The 满意度 of a 回访 (:data:`layers.cases.SATISFACTION_LABELS`: 5 非常满意 … 1 不满意) and their
+#: shares, for a case closed within its time limit and for one closed late (or found not
+#: substantiated, or rated 不满意 at its 评价).
+_VISIT_RATINGS = (5, 4, 3, 2, 1)
+_VISIT_SHARES = {
+    "on_time": (0.12, 0.70, 0.13, 0.03, 0.02),
+    "late": (0.04, 0.50, 0.28, 0.10, 0.08),
+}
+#: What the 回访 says (回访情况), by 满意度.
+_VISIT_NOTES = {
+    5: "回访当事人，对处理结果非常满意",
+    4: "回访当事人，对处理结果满意，无异议",
+    3: "回访当事人，对处理结果基本满意，希望今后办理再快一些",
+    2: "回访当事人，对处理结果不太满意，认为办理时间过长",
+    1: "回访当事人，对处理结果不满意，认为诉求未得到解决",
+}
+#: The reason of the 销号 after a 不满意 回访 (说明原因后销号, :mod:`layers.unsatisfied_visits`).
+_UNSATISFIED_ARCHIVE = "已向当事人解释处理依据和政策规定，其诉求超出政策范围，说明原因后销号"
 
 
 SOURCE_LABELS: dict[str, str] = {
@@ -773,8 +821,8 @@ def _walk(case: CaseRecord, ctx: _Context, step: Any, centre: Any) -> bool:
         _hours(rng, 3.0),
         S.DISPATCHED,
         centre(min(level, 4)),
-        f"派单至{assignee}",
-        {"assignee_kind": dispatch.assignee_kind},
+        _dispatch_note(case, dispatch),
+        _dispatch_payload(dispatch),
     ):
         case.dispatches.clear()
         return False
@@ -833,6 +881,7 @@ def _walk(case: CaseRecord, ctx: _Context, step: Any, centre: Any) -> bool:
             return False
         dispatch.finished_at = case.events[-1].at
     case.closed_at = case.events[-1].at
+    late = case.deadline is not None and case.closed_at > case.deadline
     # the console's scale (layers.cases.SATISFACTION_LABELS): 4 满意, 3 基本满意, 1 不满意
     satisfaction = int(rng.choice([4, 3, 1], p=[0.82, 0.15, 0.03]))
     if not step(
@@ -844,12 +893,15 @@ def _walk(case: CaseRecord, ctx: _Context, step: Any, centre: Any) -> bool:
         {"satisfaction": satisfaction},
     ):
         return False
+    worse = late or outcome == "not_substantiated" or satisfaction == 1
+    rating = _VISIT_RATINGS[_pick(rng, _VISIT_SHARES["late" if worse else "on_time"])]
     if not step(
         "visit",
         timedelta(days=float(rng.uniform(1, 10))),
         S.VISITED,
         centre(5),
-        "回访当事人，对处理结果无异议",
+        _VISIT_NOTES[rating],
+        {"satisfaction": rating},  # as layers.cases.act records a 回访's 满意度
     ):
         return False
     return bool(
@@ -858,9 +910,54 @@ def _walk(case: CaseRecord, ctx: _Context, step: Any, centre: Any) -> bool:
             timedelta(days=float(rng.uniform(1, 6))),
             S.ARCHIVED,
             centre(min(level, 4)),
-            "销号",
+            _UNSATISFIED_ARCHIVE if rating <= 2 else "销号",
         )
     )
+
+
+def _pick(rng: np.random.Generator, shares: tuple[float, ...]) -> int:
+    """Return the index of a share drawn by its weight (one uniform draw).
+
+    >>> _pick(np.random.default_rng(0), (0.0, 1.0, 0.0))
+    1
+    """
+    cdf = np.cumsum(shares)
+    return min(int(np.searchsorted(cdf, rng.random() * cdf[-1], side="right")), len(shares) - 1)
+
+
+def _dispatch_note(case: CaseRecord, dispatch: DispatchRecord) -> str:
+    """Return what the dispatcher writes on the 派单 (派单说明): the task, not whom it goes to.
+
+    The worker, unit or department reads it on their task list (trial: 谢浩军 read
+    「派单说明：派单至谢浩军」); the case's 派单记录 and timeline say whom it went to.
+    """
+    if dispatch.assignee_kind == AssigneeKind.DEPARTMENT:
+        return _DEPARTMENT_NOTE.format(label=_type_label(case))
+    if case.category == Category.DISPUTE and case.risk_level <= 2:
+        return _URGENT_NOTE
+    if dispatch.assignee_kind == AssigneeKind.WORKER:
+        return _WORKER_NOTES[case.category]
+    return _UNIT_NOTES[case.category]
+
+
+def _dispatch_payload(dispatch: DispatchRecord) -> dict[str, Any]:
+    """Return the 派单's payload as :func:`layers.dispatch.assign` records it.
+
+    A worker's id is the database's: :func:`importers.demo.load.load_demo` adds ``worker_id``
+    from the case's dispatch.
+    """
+    payload: dict[str, Any] = {"assignee_kind": str(dispatch.assignee_kind)}
+    if dispatch.assignee_kind == AssigneeKind.UNIT:
+        payload["unit_code"] = dispatch.unit_code
+    elif dispatch.assignee_kind == AssigneeKind.DEPARTMENT:
+        payload["department"] = dispatch.department
+    return payload
+
+
+def _type_label(case: CaseRecord) -> str:
+    if case.category == Category.DISPUTE:
+        return str(D.labels()[case.subcategory])
+    return HAZARD_TYPES.get(case.subcategory) or OPINION_TYPES[case.subcategory]
 
 
 def _plan_dispatch(case: CaseRecord, ctx: _Context, level: int) -> DispatchRecord:
@@ -875,7 +972,15 @@ def _plan_dispatch(case: CaseRecord, ctx: _Context, level: int) -> DispatchRecor
     elif level >= 4:
         kind, unit = AssigneeKind.UNIT, case.area_code
     elif rng.random() < 0.7:
-        kind, department = AssigneeKind.DEPARTMENT, DEPARTMENTS[int(rng.integers(len(DEPARTMENTS)))]
+        # the bureau of the matter (the city's for a case the city or province handles); a
+        # matter no bureau handles goes to the township
+        draw = int(rng.integers(len(DEPARTMENTS)))
+        bureaus = _BUREAUS.get(case.subcategory, ())
+        if bureaus:
+            names = dict(CITY_DEPARTMENTS if level <= 2 else COUNTY_DEPARTMENTS)
+            kind, department = AssigneeKind.DEPARTMENT, names[bureaus[draw % len(bureaus)]]
+        else:
+            kind, unit = AssigneeKind.UNIT, case.area_code[:9] + "000"
     else:
         kind, unit = AssigneeKind.UNIT, case.area_code[:9] + "000"
     return DispatchRecord(
@@ -930,8 +1035,6 @@ def _finish_dispatch(case: CaseRecord, ctx: _Context) -> None:
             for e in case.events:
                 if e.actor_name == old:
                     e.actor_name = new
-                if e.note is not None and e.action == "dispatch":
-                    e.note = e.note.replace(old, new)
         else:
             old = ctx.staff[d.worker].name
             d.assignee_kind, d.worker, d.unit_code = AssigneeKind.UNIT, None, case.area_code
@@ -939,9 +1042,8 @@ def _finish_dispatch(case: CaseRecord, ctx: _Context) -> None:
             for e in case.events:
                 if e.actor_name == old:
                     e.actor_name = unit
-                if e.action == "dispatch" and e.payload is not None:
-                    e.payload["assignee_kind"] = str(AssigneeKind.UNIT)
-                    e.note = f"派单至{unit}"
+                if e.action == "dispatch":
+                    e.payload, e.note = _dispatch_payload(d), _dispatch_note(case, d)
             return
     ctx.busy.add(d.worker)
     member = ctx.staff[d.worker]
@@ -990,8 +1092,6 @@ def _share_open_cases(cases: list[CaseRecord], ctx: _Context) -> None:
         for e in case.events:
             if e.actor_name == old:
                 e.actor_name = new
-            if e.note is not None and e.action == "dispatch":
-                e.note = e.note.replace(old, new)
         held[to] = held.get(to, 0) + 1
         held[given] -= 1
         ctx.busy.add(to)

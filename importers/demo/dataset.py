@@ -158,7 +158,9 @@ def generate(
             staff_by_grid.setdefault(w.home_grid, []).append(i)
         if w.role == WorkerRole.POLICE:
             police_by_town.setdefault(w.area_code, []).append(i)
-    people = build_people(territory, scale.persons, staff_by_grid, police_by_town, now, rng)
+    people = build_people(
+        territory, scale.persons, staff_by_grid, police_by_town, now, rng, years=scale.years
+    )
     cases, sources = build_cases(territory, staff, scale, now, rng)
     cameras = build_cameras(territory, sources, scale.cameras, now, rng)
     return DemoData(

@@ -18,6 +18,7 @@ from shapely.geometry.base import BaseGeometry
 from sqlalchemy.orm import Session
 
 from geo.codes import mask_resident_id
+from importers.demo.cases import CaseRecord, EventRecord
 from importers.demo.dataset import DemoData
 from importers.demo.geometry import as_multipolygon
 from importers.demo.users import DemoLogin, create_demo_users
@@ -72,6 +73,18 @@ def _point(xy: tuple[float, float] | None) -> str | None:
     if xy is None:
         return None
     return (_POINT_HEADER + struct.pack("<dd", xy[0], xy[1])).hex().upper()
+
+
+def _event_payload(event: EventRecord, case: CaseRecord, worker_ids: list[int]) -> str | None:
+    """Return an event's payload as JSON, a 派单 to a worker naming him by id.
+
+    The console's 派单 records ``worker_id`` (:func:`layers.dispatch.assign`), by which the
+    timeline says 派单至 whom (:func:`layers.dispatch.for_whom`); a demo case has one dispatch.
+    """
+    payload = event.payload
+    if event.action == "dispatch" and case.dispatches and case.dispatches[0].worker is not None:
+        payload = {**(payload or {}), "worker_id": worker_ids[case.dispatches[0].worker]}
+    return None if payload is None else json.dumps(payload, ensure_ascii=False)
 
 
 def load_demo(
@@ -210,6 +223,8 @@ def load_demo(
             "grid_code",
             "area_code",
             "on_record_since",
+            "ended_on",
+            "ended_reason",
         ),
         (
             (
@@ -226,6 +241,8 @@ def load_demo(
                 p.grid_code,
                 p.area_code,
                 p.on_record_since,
+                p.ended_on,
+                p.ended_reason,
             )
             for i, p in enumerate(data.people)
         ),
@@ -243,11 +260,11 @@ def load_demo(
     counts["person_visits"] = copy_rows(
         session,
         "person_visits",
-        ("person_id", "area_code", "visited_on", "visitor_id", "point", "note"),
+        ("person_id", "area_code", "visited_on", "visitor_id", "point", "note", "outcome"),
         (
-            (person_ids[i], p.area_code, day, worker_ids[w], _point((x, y)), note)
+            (person_ids[i], p.area_code, day, worker_ids[w], _point((x, y)), note, outcome)
             for i, p in enumerate(data.people)
-            for day, w, x, y, note in p.visits
+            for day, w, x, y, note, outcome in p.visits
         ),
     )
 
@@ -338,7 +355,7 @@ def load_demo(
                 e.from_state,
                 e.to_state,
                 e.note,
-                None if e.payload is None else json.dumps(e.payload, ensure_ascii=False),
+                _event_payload(e, c, worker_ids),
             )
             for i, c in enumerate(data.cases)
             for e in c.events

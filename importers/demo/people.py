@@ -6,12 +6,20 @@ attributes follow the categories' usual make-up (many released prisoners and men
 patients, fewer people under community correction, few AIDS-risk records). The clear ID exists
 only in memory: the loader stores its keyed hash, its mask and its sealed form.
 
-Visit rules give an interval per category and management level; each person has up to six past
-visits, and about one in ten is overdue (last visit longer ago than the interval).
+Visit rules give an interval per category and management level. The register has a history
+over the window of the case history (:func:`_register`): most records were put on record
+(列管) long before it, some during it (a 社区矫正 on its first day, a 刑满释放 within days of the
+release), and some left it during it (解除矫正, 期满解除帮教, 迁出, 死亡 …). Each person is
+visited over the whole window, or from their first days on record (:func:`_visits`): mostly
+on time, sometimes late; most visits find the person (见到本人), some reach them by phone or
+video, some find them away (人户分离) and the worker comes back within days, and a few persons
+are lost (失联) for good. A planner's 24-month 走访逐期统计 thus reads a register, visits of
+every outcome and a few percent of persons overdue at each month's end.
 """
 
 from __future__ import annotations
 
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any, Literal
@@ -23,11 +31,13 @@ from geo.codes import make_resident_id
 from importers.demo.geometry import jitter_inside, random_points_in
 from importers.demo.names import person_name
 from importers.demo.territory import Territory
-from layers.model import PersonCategory
+from layers.model import PersonCategory, VisitOutcome
 from layers.person_attributes import validate_attributes
+from layers.person_closing import ended_reason
 from layers.visits_due import DEFAULT_RULES
 
 C = PersonCategory
+V = VisitOutcome
 
 #: Share of each category among the records.
 CATEGORY_SHARES: dict[str, float] = {
@@ -50,8 +60,64 @@ LEVEL_SHARES: dict[str, tuple[float, float, float]] = {
 #: Visit interval in days per (category, management level).
 VISIT_RULES = DEFAULT_RULES
 """The demo follows the platform's default intervals (:data:`layers.visits_due.DEFAULT_RULES`)."""
-OVERDUE_SHARE = 0.1
-MAX_VISITS = 6
+#: Share of the records (but 社区矫正 and 刑满释放, put on record on their own day) first put on
+#: record during the window; the others were on record long before it.
+ADDED_SHARE = 0.12
+#: Per category, the share of records that left the register during the window, and its
+#: reasons (:data:`layers.person_closing.REASONS`) with their weights and 去向 / 说明.
+ENDINGS: dict[str, tuple[float, tuple[tuple[str, float, str | None], ...]]] = {
+    C.RELEASED: (
+        0.05, (("期满解除帮教", 0.7, None), ("迁出", 0.2, "迁往昆明市"), ("死亡", 0.1, None))
+    ),
+    C.CORRECTION: (0.3, (("解除矫正", 1.0, None),)),
+    C.MENTAL: (0.02, (("死亡", 0.5, None), ("迁出", 0.5, "随监护人迁往玉溪市红塔区"))),
+    C.DRUG: (0.03, (("其他", 0.6, "戒断三年未复吸，解除管控"), ("迁出", 0.4, "迁往外省务工"))),
+    C.AIDS_RISK: (0.02, (("迁出", 0.6, "迁往昆明市"), ("死亡", 0.4, None))),
+    C.YOUTH: (0.05, (("其他", 0.7, "年满十八周岁，解除帮扶"), ("迁出", 0.3, "随父母迁往外县"))),
+}  # fmt: skip
+#: Share of the 社区矫正 drawn to end during the window whose correction ended in the last three
+#: weeks and who await their 解除矫正 on the register (the 走访 tab's 矫正期已满待解除).
+AWAITING_SHARE = 0.05
+#: 安置帮教期 of a 刑满释放人员: five years from the release.
+ASSISTANCE_DAYS = 5 * 365 + 1
+#: Per category, the shares of the 走访结果 见到本人, 电话/视频联系, 人户分离, 失联.
+OUTCOME_SHARES: dict[str, tuple[float, float, float, float]] = {
+    C.RELEASED: (0.78, 0.13, 0.07, 0.02),
+    C.CORRECTION: (0.85, 0.12, 0.025, 0.005),
+    C.MENTAL: (0.86, 0.09, 0.04, 0.01),
+    C.DRUG: (0.74, 0.14, 0.08, 0.04),
+    C.AIDS_RISK: (0.70, 0.22, 0.06, 0.02),
+    C.YOUTH: (0.76, 0.15, 0.08, 0.01),
+}
+#: Per category, the share of persons lost (失联) for good at some day of the window: every
+#: visit from then finds no trace of them, and they stay overdue.
+LOST_SHARES: dict[str, float] = {
+    C.RELEASED: 0.015,
+    C.CORRECTION: 0.0,
+    C.MENTAL: 0.003,
+    C.DRUG: 0.02,
+    C.AIDS_RISK: 0.02,
+    C.YOUTH: 0.005,
+}
+#: Share of the visits made late: the gap since the last one is 1.1 to 1.8 intervals (the
+#: person is overdue meanwhile) instead of the interval's last days (:func:`_gap`); and the
+#: share of the grid workers who visit late more often (:data:`SLACK_LATE_SHARE`, up to 2.5
+#: intervals), whose grids hold most of a unit's persons overdue.
+LATE_SHARE = 0.08
+SLACK_SHARE = 0.1
+SLACK_LATE_SHARE = 0.4
+#: What a visit's note says, by outcome (见到本人 by category).
+VISIT_NOTES: dict[str, str] = {
+    C.RELEASED: "上门走访，本人在家，就业和生活情况稳定",
+    C.CORRECTION: "上门走访，本人遵守矫正规定，思想稳定",
+    C.MENTAL: "上门走访，按时服药，病情稳定，监护人在家",
+    C.DRUG: "上门走访，本人在家，未发现复吸迹象",
+    C.AIDS_RISK: "上门走访，按时服药随访，情况稳定",
+    C.YOUTH: "上门走访，与本人及监护人交流，情况稳定",
+    V.CONTACTED: "本人在外务工，视频联系，近况稳定",
+    V.ABSENT: "上门未见到本人，家属称其外出务工，已留联系方式，近日再访",
+    V.MISSING: "上门未见到本人，电话无法接通，家属不知去向，已报告社区民警",
+}
 
 _CRIMES = ("盗窃罪", "故意伤害罪", "诈骗罪", "寻衅滋事罪", "交通肇事罪", "危险驾驶罪", "贩卖毒品罪")
 _CORRECTION_TYPES = ("管制", "缓刑", "假释", "暂予监外执行")
@@ -94,11 +160,15 @@ class PersonRecord:
         Grid and village.
     responsibles : list of (int, str)
         ``(worker index, duty)``.
-    visits : list of (date, int, float, float, str)
-        ``(visited_on, worker index, lon, lat, note)``.
+    visits : list of (date, int, float, float, str, str)
+        ``(visited_on, worker index, lon, lat, note, outcome)``, the outcome a
+        :class:`layers.model.VisitOutcome` code.
     on_record_since : datetime.date or None
-        The day put on record: one interval before the first visit; the generation's day
-        when never visited.
+        The day put on record (列管日期), before the first visit.
+    ended_on : datetime.date or None
+        The day they left the register; None while followed.
+    ended_reason : str or None
+        Why, as the console's 注销 stores it (:func:`layers.person_closing.ended_reason`).
     """
 
     category: str
@@ -111,8 +181,10 @@ class PersonRecord:
     grid_code: str
     area_code: str
     responsibles: list[tuple[int, str]] = field(default_factory=list)
-    visits: list[tuple[date, int, float, float, str]] = field(default_factory=list)
+    visits: list[tuple[date, int, float, float, str, str]] = field(default_factory=list)
     on_record_since: date | None = None
+    ended_on: date | None = None
+    ended_reason: str | None = None
 
 
 def _birth(rng: np.random.Generator, today: date, lo: int, hi: int) -> date:
@@ -213,6 +285,8 @@ def build_people(
     police_by_town: dict[str, list[int]],
     now: datetime,
     rng: np.random.Generator,
+    *,
+    years: int = 2,
 ) -> list[PersonRecord]:
     """Generate ``total`` special-population records with responsibles and visits.
 
@@ -230,6 +304,9 @@ def build_people(
         Reference time.
     rng : numpy.random.Generator
         Source of randomness.
+    years : int
+        Length of the window of the history (the cases' history): the register's changes and
+        the visits span it.
 
     Returns
     -------
@@ -237,6 +314,7 @@ def build_people(
         The records.
     """
     today = now.date()
+    window_start = today - timedelta(days=365 * years)
     region = territory.county.code[:6]
     province = territory.county.code[:2]
     cats = list(CATEGORY_SHARES)
@@ -251,6 +329,15 @@ def build_people(
     town_name = {t.code: t.name for t in territory.townships}
     used: set[str] = set()
     people: list[PersonRecord] = []
+    # the grid workers who visit late more often (the 帮扶责任人 is a grid's first worker), the
+    # one the demo's grid-worker login stands for among them (the first of the first village,
+    # importers.demo.users): his 走访 list shows persons overdue
+    firsts = sorted({w[0] for w in staff_by_grid.values() if w})
+    slack = {w for w, u in zip(firsts, rng.random(len(firsts)), strict=True) if u < SLACK_SHARE}
+    first_village = territory.villages[0].code
+    slack.update(
+        [w[0] for g, w in sorted(staff_by_grid.items()) if w and g[:12] == first_village][:1]
+    )
     for category, gi in zip(categories, chosen, strict=True):
         grid = grids[int(gi)]
         lv = int(rng.choice([1, 2, 3], p=LEVEL_SHARES[category]))
@@ -290,41 +377,176 @@ def build_people(
         police = police_by_town.get(grid.village_code[:9] + "000", [])
         if lv == 1 and police:
             record.responsibles.append((police[int(rng.integers(len(police)))], "社区民警"))
-        _visits(record, VISIT_RULES[(category, lv)], today, rng)
+        _register(record, window_start, today, rng)
+        _visits(record, VISIT_RULES[(category, lv)], window_start, today, rng, slack=slack)
         people.append(record)
     _place_visits(people, {g.code: g.boundary for g in grids}, rng)
     return people
 
 
-def _visits(record: PersonRecord, interval: int, today: date, rng: np.random.Generator) -> None:
+def _uniform_day(rng: np.random.Generator, first: date, last: date) -> date:
+    """Return a day from ``first`` to ``last``, both included (``first`` if ``last`` is before)."""
+    return first + timedelta(days=int(rng.integers(0, max((last - first).days, 0) + 1)))
+
+
+def _register(
+    record: PersonRecord, window_start: date, today: date, rng: np.random.Generator
+) -> None:
+    """Set the days a record was put on the register and, for some, left it.
+
+    A 社区矫正 is on record from its 矫正开始日期, and one ended during the window left on its
+    解除矫正, days after its 矫正结束日期 (its dates drawn again to end then); a 刑满释放 is on
+    record from days after the release, and one whose 安置帮教期 of five years ran out during the
+    window left then (its 释放日期 drawn again); of the others :data:`ADDED_SHARE` were put on
+    record during the window, the rest one month to six years before it. Some of every category
+    left during the window (:data:`ENDINGS`), at least a month after it began and after they
+    were put on record, but a few 社区矫正 whose correction has just ended, who await their
+    解除矫正 (:data:`AWAITING_SHARE`).
+
+    Examples
+    --------
+    >>> from importers.demo.people import PersonRecord
+    >>> rng, today = np.random.default_rng(4), date(2026, 12, 7)
+    >>> start = today - timedelta(days=730)
+    >>> done = []
+    >>> for _ in range(400):
+    ...     r = PersonRecord("correction", "甲", "", 2, _attributes("correction", 2, rng, today),
+    ...                      (0.0, 0.0), "", "", "")
+    ...     _register(r, start, today, rng)
+    ...     done.append(r)
+    >>> ended = [r for r in done if r.ended_on is not None]
+    >>> 0.2 < len(ended) / 400 < 0.4
+    True
+    >>> all(r.on_record_since.isoformat() == r.attributes["start_date"] for r in done)
+    True
+    >>> all(start < r.ended_on < today and r.attributes["end_date"] <= r.ended_on.isoformat()
+    ...     for r in ended)
+    True
+    """
+    category = record.category
+    share, reasons = ENDINGS[category]
+    ends = rng.random() < share
+    weights = np.cumsum([w for _, w, _ in reasons])
+    pick = int(np.searchsorted(weights, rng.random() * weights[-1], side="right"))
+    reason, _, detail = reasons[min(pick, len(reasons) - 1)]
+    ended_on = _uniform_day(rng, window_start + timedelta(days=30), today - timedelta(days=1))
+    attributes = record.attributes
+    if category == C.CORRECTION and ends:
+        if rng.random() < AWAITING_SHARE:  # ended in the last three weeks, not yet 解除矫正
+            ended_on = today
+            end = today - timedelta(days=int(rng.integers(1, 22)))
+        else:
+            end = ended_on - timedelta(days=int(rng.integers(0, 4)))
+        start = end - timedelta(days=int(rng.integers(180, 1100)))
+        attributes["start_date"], attributes["end_date"] = start.isoformat(), end.isoformat()
+        since = start
+    elif category == C.CORRECTION:
+        since = date.fromisoformat(attributes["start_date"])
+    elif category == C.RELEASED and ends and reason == "期满解除帮教":
+        release = ended_on - timedelta(days=ASSISTANCE_DAYS + int(rng.integers(0, 15)))
+        attributes["release_date"] = release.isoformat()
+        since = release + timedelta(days=int(rng.integers(0, 10)))
+    elif category == C.RELEASED:
+        release = date.fromisoformat(attributes["release_date"])
+        since = min(release + timedelta(days=int(rng.integers(0, 10))), today)
+    elif rng.random() < ADDED_SHARE:
+        since = _uniform_day(rng, window_start, today)
+    else:
+        since = window_start - timedelta(days=int(rng.integers(30, 6 * 365)))
+    record.on_record_since = since
+    if ends and since + timedelta(days=30) < ended_on < today:
+        record.ended_on = ended_on
+        record.ended_reason = ended_reason(reason, detail)
+
+
+def _visits(
+    record: PersonRecord,
+    interval: int,
+    window_start: date,
+    today: date,
+    rng: np.random.Generator,
+    *,
+    slack: AbstractSet[int] = frozenset(),
+) -> None:
+    """Visit a person over the window, or from their first days on record, until they left.
+
+    A person on record before the window was last visited before it; a 刑满释放 or 社区矫正
+    newcomer is first visited within a week, another within the interval (20 days at most).
+    The next visit follows a visit that reached the person (见到本人, 电话/视频联系) in the last
+    days of the interval (:func:`_gap`), or after 1.1 to 1.8 (:data:`LATE_SHARE`; for a worker
+    of ``slack``, 1.1 to 2.5 at :data:`SLACK_LATE_SHARE`); one that did not (人户分离, 失联)
+    after 2 to 10 days. A lost person (:data:`LOST_SHARES`) is not reached again from a day of
+    the window on. A person with no 帮扶责任人 is never visited.
+    """
     if not record.responsibles:
-        record.on_record_since = today  # never visited: on record from now on
         return
     visitor = record.responsibles[0][0]
-    if rng.random() < OVERDUE_SHARE:
-        last = today - timedelta(days=int(interval * rng.uniform(1.15, 3.0)) + 1)
+    pace = (SLACK_LATE_SHARE, 1.4) if visitor in slack else (LATE_SHARE, 0.7)
+    category = record.category
+    since = record.on_record_since or today
+    stop = today if record.ended_on is None else record.ended_on - timedelta(days=1)
+    u, v = rng.random(2)
+    if since < window_start - timedelta(days=interval):
+        first = _gap(interval, float(u), float(v), *pace)
+        day = max(window_start - timedelta(days=int(first * rng.random())), since)
     else:
-        last = today - timedelta(days=int(rng.integers(0, max(interval, 1))))
-    horizon = today - timedelta(days=365)
-    day = last
+        soon = 7 if category in (C.RELEASED, C.CORRECTION) else min(interval, 20)
+        day = since + timedelta(days=int(rng.integers(1, soon + 1)))
+    lost = (
+        _uniform_day(rng, window_start, today).toordinal()
+        if rng.random() < LOST_SHARES[category]
+        else None
+    )
+    c1, c2, c3, _ = np.cumsum(OUTCOME_SHARES[category]).tolist()
+    notes = (VISIT_NOTES[category], *(VISIT_NOTES[code] for code in _OUTCOMES[1:]))
     x, y = record.residence
-    for _ in range(MAX_VISITS):
-        if day < horizon:
-            break
-        record.visits.append((day, visitor, x, y, "上门走访，情况稳定"))  # placed later
-        day -= timedelta(days=max(1, int(interval * rng.uniform(0.7, 1.05))))
-    record.on_record_since = record.visits[-1][0] - timedelta(days=interval)
+    d, end = day.toordinal(), stop.toordinal()
+    visits = record.visits
+    while d <= end:
+        for u, v, w in rng.random((max(8, (end - d) // max(1, interval // 2) + 2), 3)).tolist():
+            if d > end:
+                break
+            gone = lost is not None and d >= lost
+            k = 3 if gone or w >= c3 else 2 if w >= c2 else 1 if w >= c1 else 0
+            # placed later (_place_visits)
+            visits.append((date.fromordinal(d), visitor, x, y, notes[k], _OUTCOMES[k]))
+            d += _gap(interval, u, v, *pace) if k < 2 or gone else 2 + int(9 * u)
+
+
+_OUTCOMES = (V.MET.value, V.CONTACTED.value, V.ABSENT.value, V.MISSING.value)
+"""The 走访结果 codes in the order of :data:`OUTCOME_SHARES`."""
+
+
+def _gap(interval: int, u: float, v: float, late: float, span: float) -> int:
+    """Return the days to the next visit after one that reached the person (u, v uniform).
+
+    A share ``late`` of them come 1.1 to 1.1 + ``span`` intervals after; the others in the
+    last fifth of the interval (its last ten days at most): a worker visits from his list of
+    persons due within days.
+
+    >>> _gap(30, 0.5, 0.0, LATE_SHARE, 0.7), _gap(30, 0.5, 1.0, LATE_SHARE, 0.7)
+    (30, 24)
+    >>> _gap(90, 0.5, 1.0, LATE_SHARE, 0.7), _gap(30, 0.05, 1.0, LATE_SHARE, 0.7)
+    (80, 54)
+    """
+    if u < late:
+        return int(interval * (1.1 + span * v) + 0.5)
+    return max(1, int(interval - v * min(0.2 * interval, 10.0) + 0.5))
 
 
 def _place_visits(
     people: list[PersonRecord], grid_shapes: dict[str, BaseGeometry], rng: np.random.Generator
 ) -> None:
     """Move each visit to within about 30 m of the person's home, inside the person's grid."""
-    owners = [(p, k) for p in people for k in range(len(p.visits))]
-    if not owners:
+    counts = np.array([len(p.visits) for p in people])
+    if not counts.sum():
         return
-    homes = np.array([p.residence for p, _ in owners])
-    pts = jitter_inside(homes, 30.0, [grid_shapes[p.grid_code] for p, _ in owners], rng)
-    for (p, k), (x, y) in zip(owners, pts, strict=True):
-        day, visitor, _, _, note = p.visits[k]
-        p.visits[k] = (day, visitor, float(x), float(y), note)
+    homes = np.repeat(np.array([p.residence for p in people]), counts, axis=0)
+    shapes = np.empty(len(people), dtype=object)
+    shapes[:] = [grid_shapes[p.grid_code] for p in people]
+    pts = iter(jitter_inside(homes, 30.0, list(np.repeat(shapes, counts)), rng).tolist())
+    for p in people:
+        p.visits[:] = [
+            (day, visitor, *next(pts), note, outcome)
+            for day, visitor, _, _, note, outcome in p.visits
+        ]
