@@ -19,7 +19,6 @@ briefs count: the summary's 说明 says so.
 from __future__ import annotations
 
 import io
-import math
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
@@ -835,6 +834,10 @@ def change_text(change: dict[str, Any], label: str) -> str:
     '环比 −1 件（上期 5月 1 件；基数小，仅供参考）'
     >>> change_text({**c, "before": 0, "change": 6, "change_pct": None}, "5月")
     '环比 —（上期 5月 0 件）'
+    >>> change_text({**c, "before": 77, "change": 25, "change_pct": 32.5}, "5月")  # 32.47%
+    '环比 +32%（上期 5月 77 件）'
+    >>> change_text({**c, "before": 8, "change": -1, "change_pct": -12.5}, "5月")  # halves up
+    '环比 −12%（上期 5月 8 件）'
     """
     before = f"{change['column']} {label} {change['before']} 件"
     kind = change["kind"]
@@ -842,8 +845,10 @@ def change_text(change: dict[str, Any], label: str) -> str:
         return f"{kind} {_signed(change['change'])} 件（{before}；{trend_tables.SMALL_BASE_NOTE}）"
     if change["change_pct"] is None:
         return f"{kind} —（{before}）"
-    # whole percent, halves up, as the page's Math.round
-    return f"{kind} {_signed(math.floor(change['change_pct'] + 0.5))}%（{before}）"
+    # whole percent, halves up as the page's Math.round, from the counts: change_pct is already
+    # rounded to 0.1, and rounding it again gives 33% for 32.47%
+    whole = (200 * change["change"] + change["before"]) // (2 * change["before"])
+    return f"{kind} {_signed(whole)}%（{before}）"
 
 
 def _signed(n: int) -> str:

@@ -351,7 +351,8 @@
     const text = compared.map(function (c) {
       if (c.small_base) return c.kind + " " + sign(c.change) + " 件";
       if (c.change_pct === null) return c.kind + " —";
-      return c.kind + " " + sign(Math.round(c.change_pct)) + "%";
+      // whole percent from the counts: change_pct is already rounded to 0.1 (32.47 → 32.5 → 33)
+      return c.kind + " " + sign(Math.round((c.change * 100) / c.before)) + "%";
     });
     const title = compared.map(function (c) {
       return c.column + "（" + periods[c.index].label + "）" + c.before + " 件";
