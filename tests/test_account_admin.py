@@ -73,14 +73,26 @@ def _login(client: TestClient, username: str, password: str) -> int:
     return client.post("/api/auth/token", data=form).status_code
 
 
-def _audits(database: SuiteDatabase, actor: str) -> list[tuple[str, str]]:
+def _last_audit(database: SuiteDatabase) -> int:
+    """The audit log's last row id so far (0 when empty): a test's own rows come after it."""
+    with database.owner.connect() as conn:
+        return int(conn.execute(text("SELECT coalesce(max(id), 0) FROM audit_log")).scalar_one())
+
+
+def _audits(database: SuiteDatabase, actor: str, *, after: int = 0) -> list[tuple[str, str]]:
+    """The actor's audited steps on accounts, in order; only those after row ``after``.
+
+    The module's tests share the administrator: another test run before on the same worker
+    leaves rows of its own under the same actor (a refused 重设密码 of an account outside the
+    scope), so a test reads the rows its own steps made.
+    """
     with database.owner.connect() as conn:
         rows = conn.execute(
             text(
                 "SELECT action, outcome FROM audit_log WHERE actor_name = :a"
-                " AND object_type = 'user' ORDER BY id"
+                " AND object_type = 'user' AND id > :after ORDER BY id"
             ),
-            {"a": actor},
+            {"a": actor, "after": after},
         )
         return [(r.action, r.outcome) for r in rows]
 
@@ -91,6 +103,7 @@ def test_an_administrator_manages_the_accounts_of_their_scope(
     database: SuiteDatabase,
 ) -> None:
     _, headers = admin
+    before = _last_audit(database)
     new = {
         "username": PREFIX + "wang",
         "display_name": "王伟",
@@ -154,7 +167,7 @@ def test_an_administrator_manages_the_accounts_of_their_scope(
     unlocked = api_client.post(f"/api/users/{user_id}/unlock", headers=headers)
     assert unlocked.status_code == 200 and unlocked.json()["locked_until"] is None
 
-    assert _audits(database, PREFIX + "admin") == [
+    assert _audits(database, PREFIX + "admin", after=before) == [
         ("user.add", "failed"),  # without grounds for the unmask right
         ("user.add", "ok"),
         ("user.changed", "ok"),
@@ -515,6 +528,7 @@ def test_administrators_and_auditors_accounts_are_managed_on_the_server_only(
     database: SuiteDatabase,
 ) -> None:
     _, headers = admin
+    before = _last_audit(database)
     with Session(database.owner) as owner, owner.begin():
         made = {
             role: accounts.create_user(
@@ -560,7 +574,7 @@ def test_administrators_and_auditors_accounts_are_managed_on_the_server_only(
         ("admin", True, "县admin"),
         ("commander", True, "县commander"),
     ], "nothing changed"
-    refusals = [a for a in _audits(database, PREFIX + "admin") if a[1] == "denied"]
+    refusals = [a for a in _audits(database, PREFIX + "admin", after=before) if a[1] == "denied"]
     assert len(refusals) >= 2 * 6, "each refusal is audited"
 
 

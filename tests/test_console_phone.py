@@ -20,7 +20,7 @@ from playwright.sync_api import expect
 
 from tests.browser import RecordedPage
 from tests.console_fixtures import ConsoleDemo, login, unit_on_map
-from tests.test_console_dispatch import _act, _desk, _dispatch_to_worker, _token
+from tests.test_console_dispatch import _act, _desk, _dispatch_to_worker, _token, free_spot
 
 WIDTH, HEIGHT = 390, 844
 TITLE = "手机测试：小区楼道电线私拉乱接"
@@ -72,30 +72,6 @@ def _assert_fits(page: RecordedPage) -> None:
         assert box["left"] >= 0 and box["right"] <= WIDTH, (button, box)
     # both on the top bar, seen without scrolling
     assert _box(page, "#zz-logout")["top"] >= 0 and _box(page, "#zz-logout")["bottom"] <= HEIGHT
-
-
-def _free_spot(page: RecordedPage) -> dict[str, float]:
-    """A point of the map (``window.zzMap``), (40, 200) if it can be, that no case's dot covers.
-
-    A tap on a dot is the dot's (the queue's dots take it and do nothing while a spot is being
-    picked), and the process's other tests leave cases of their own in the shared demo's
-    queue: one under (40, 200) left the form without coordinates.
-    """
-    spot: dict[str, float] | None = page.evaluate(
-        """() => {
-            const map = window.zzMap, size = map.getSize(), dots = [];
-            map.eachLayer((layer) => {
-                if (layer instanceof L.CircleMarker && layer.options.interactive !== false)
-                    dots.push(map.latLngToContainerPoint(layer.getLatLng()));
-            });
-            for (let y = 200; y < size.y - 40; y += 8)
-                for (let x = 40; x < size.x - 60; x += 8)
-                    if (dots.every((d) => Math.hypot(d.x - x, d.y - y) > 24)) return {x: x, y: y};
-            return null;
-        }"""
-    )
-    assert spot is not None, "no point of the map free of dots"
-    return spot
 
 
 def _assert_map_shown(page: RecordedPage, selector: str) -> None:
@@ -353,7 +329,7 @@ def test_a_township_dispatcher_registers_a_case_on_a_phone(
     assert hint["left"] >= 0 and hint["right"] <= WIDTH, hint
     map_box = _box(page, ".dz-map .folium-map")
     assert map_box["bottom"] > 100 and map_box["top"] < HEIGHT  # the map is on screen too
-    page.locator(".dz-map .folium-map").tap(position=_free_spot(page))
+    page.locator(".dz-map .folium-map").tap(position=free_spot(page))
     expect(page.locator("#dz-lon")).not_to_have_value("")
     expect(page.locator("#dz-lat")).not_to_have_value("")
     page.locator("#dz-title").scroll_into_view_if_needed()
