@@ -29,6 +29,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from starlette import status
 from starlette.exceptions import HTTPException
 
+from layers.accounts import DisabledAccountLogin
 from layers.errors import (
     AccountLocked,
     AuthenticationFailed,
@@ -95,11 +96,16 @@ def error_body(exc: Exception) -> dict[str, Any]:
     Returns
     -------
     dict
-        ``detail`` (message), ``code`` (class name) and the error's extra facts: ``allowed``
-        actions of a conflict, ``problems`` of a weak password, ``locked_until``,
-        ``retry_after`` (seconds) of too many attempts.
+        ``detail`` (message), ``code`` (class name; a disabled account's login is an
+        ``AuthenticationFailed``) and the error's extra facts: ``allowed`` actions of a
+        conflict, ``problems`` of a weak password, ``locked_until``, ``retry_after`` (seconds)
+        of too many attempts.
     """
-    body: dict[str, Any] = {"detail": str(exc), "code": type(exc).__name__}
+    # a disabled account's login is a wrong login to the caller: its own class would tell that
+    # the name is an account's (the audit log keeps why)
+    wrong_login = isinstance(exc, DisabledAccountLogin)
+    code = AuthenticationFailed.__name__ if wrong_login else type(exc).__name__
+    body: dict[str, Any] = {"detail": str(exc), "code": code}
     if isinstance(exc, Conflict) and exc.allowed:
         body["allowed"] = exc.allowed
     if isinstance(exc, WeakPassword):

@@ -49,6 +49,7 @@ def people(database: SuiteDatabase, api_world: ApiWorld) -> Iterator[dict[str, i
             ("logout", "commander"),
             ("disabled", "commander"),
             ("locked", "department"),
+            ("gone", "commander"),
         ):
             user = accounts.create_user(
                 owner,
@@ -229,6 +230,26 @@ def test_an_unknown_name_is_answered_as_an_existing_one(
     )
     with Session(database.owner) as owner:
         assert owner.scalar(select(func.count()).where(User.username == ghost)) == 0
+
+
+def test_a_disabled_account_is_answered_as_an_unknown_name(
+    api_client: TestClient, database: SuiteDatabase, people: dict[str, int]
+) -> None:
+    # a user trial (s48): the body's code said DisabledAccountLogin, so anyone could learn
+    # that a name is an account's, and that it is disabled, without its password
+    client = TestClient(api_client.app)
+    with Session(database.owner) as owner, owner.begin():
+        owner.execute(
+            text("UPDATE users SET active = false WHERE id = :i"), {"i": people[PREFIX + "gone"]}
+        )
+    ghost = f"ghost.{time.time_ns()}"
+    for password in (PASSWORD, "Wrong-1-x"):
+        gone = client.post(
+            "/api/auth/token", data={"username": PREFIX + "gone", "password": password}
+        )
+        unknown = client.post("/api/auth/token", data={"username": ghost, "password": password})
+        assert gone.status_code == unknown.status_code == 401
+        assert gone.json() == unknown.json()
 
 
 def test_an_unknown_lock_ends_as_an_account_lock_does(db: Session) -> None:
