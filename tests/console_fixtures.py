@@ -11,7 +11,9 @@ cluster of the first process that asks (:mod:`tests.run_templates`); each proces
 same rows and statistics, and what one process's tests write no other process sees. Other
 tests commit worlds of their own into the suite's main database; this one never meets them.
 The fixture is session-scoped: the tests of one process share their copy, as they shared the
-database each process loaded before.
+database each process loaded before; :func:`console_cases_cleaned` deletes after each test
+the cases it registered, so that no test meets another's (``ZONGZHI_CONSOLE_LEFTOVERS=1`` names
+what each test leaves).
 
 :func:`login` logs a demo user in through the login page.
 
@@ -26,7 +28,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import pytest
-from sqlalchemy import Engine, text
+from sqlalchemy import Connection, Engine, text
 from sqlalchemy.orm import Session
 
 from api.app import create_app
@@ -43,10 +45,15 @@ from tests.browser import RecordedPage
 from tests.conftest import SuiteDatabase, separate_database
 from tests.demo_runs import demo_of_the_run
 from tests.run_templates import copy_of_run_template
+from tests.workflow_data import delete_cases
 
 CONSOLE_DATABASE = "zongzhi_console"
 CONSOLE_TEMPLATE = "zongzhi_console_template"
 KEYS = keys_from_master(b"zongzhi console test master key!")
+LEFTOVERS = "ZONGZHI_CONSOLE_LEFTOVERS"
+"""Set, a console test fails that leaves a case or changes what other tests read (a survey)."""
+_SURVEYED = ("case_events", "dispatches", "users", "persons", "person_visits", "alerts")
+"""Tables whose new rows :data:`LEFTOVERS` reports (events and dispatches of the demo's cases)."""
 
 
 @dataclass(frozen=True)
@@ -134,6 +141,95 @@ def console_demo(
     finally:
         owner.dispose()
         borrowed.release()
+
+
+@pytest.fixture(autouse=True)
+def console_cases_cleaned(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Delete, after each test on the served demo, every case it registered, and what hangs on them.
+
+    The tests of a process share one demo, and register cases at the same few spots of the same
+    village: a repeat report links to an open case of its type within 200 m, so a case one test
+    left was taken for the original of a later test's report (test_console_department_desk after
+    test_console_dispatch: its repeat's ``duplicate_of`` was the other test's case, not its own).
+    The cases of ids above the highest before the test, with their events, dispatches and photos,
+    are deleted when it ends (:func:`tests.workflow_data.delete_cases`), the workers they left
+    busy set on duty again; the demo's own cases a test changed stay as it left them. With
+    :data:`LEFTOVERS` set, a test fails that left cases (before they are deleted) or new rows of
+    :data:`_SURVEYED` (accounts, persons, visits, alerts; events and dispatches of the demo's
+    cases), naming them.
+    """
+    if "console_demo" not in request.fixturenames:
+        yield
+        return
+    demo: ConsoleDemo = request.getfixturevalue("console_demo")
+    survey = bool(os.environ.get(LEFTOVERS))
+    tables = ("cases", *_SURVEYED) if survey else ("cases",)
+    with demo.owner.connect() as conn:
+        last = dict(zip(tables, _highest_ids(conn, tables), strict=True))
+    yield
+    with demo.owner.begin() as conn:
+        left = conn.execute(
+            text("SELECT id, state, title FROM cases WHERE id > :last ORDER BY id"),
+            {"last": last["cases"]},
+        ).all()
+        found = []
+        if survey:
+            found = [f"case {row.id} {row.state} {row.title}" for row in left]
+            found += _new_rows(conn, last)
+        if left:
+            _delete_cases_made(conn, [int(row.id) for row in left])
+    if found:
+        pytest.fail("left on the shared demo: " + "; ".join(found), pytrace=False)
+
+
+def _highest_ids(conn: Connection, tables: tuple[str, ...]) -> list[int]:
+    """Return the highest id of each table (0 for an empty one), in one query."""
+    return [
+        int(value)
+        for value in conn.execute(
+            text("SELECT " + ", ".join(f"(SELECT coalesce(max(id), 0) FROM {t})" for t in tables))
+        ).one()
+    ]
+
+
+def _new_rows(conn: Connection, last: dict[str, int]) -> list[str]:
+    """Name the rows of :data:`_SURVEYED` above ``last`` (of the demo's own cases, for events)."""
+    found = []
+    for table in _SURVEYED:
+        of_demo = " AND case_id <= :cases" if table in ("case_events", "dispatches") else ""
+        ids = (
+            conn.execute(
+                text(f"SELECT id FROM {table} WHERE id > :last{of_demo} ORDER BY id"),
+                {"last": last[table], "cases": last["cases"]},
+            )
+            .scalars()
+            .all()
+        )
+        if ids:
+            found.append(f"{table} {', '.join(map(str, ids[:10]))}{' …' if len(ids) > 10 else ''}")
+    return found
+
+
+def _delete_cases_made(conn: Connection, ids: list[int]) -> None:
+    """Delete the cases ``ids`` a test made; set on duty the workers they left busy."""
+    workers = list(
+        conn.execute(
+            text(
+                "SELECT DISTINCT worker_id FROM dispatches WHERE case_id = ANY(:ids)"
+                " AND worker_id IS NOT NULL AND status IN ('assigned', 'accepted', 'arrived')"
+            ),
+            {"ids": ids},
+        ).scalars()
+    )
+    delete_cases(Session(bind=conn), ids)
+    conn.execute(
+        text(
+            "UPDATE workers w SET status = 'on_duty' WHERE w.id = ANY(:w) AND w.status = 'busy'"
+            " AND NOT EXISTS (SELECT 1 FROM dispatches d WHERE d.worker_id = w.id"
+            "  AND d.status IN ('assigned', 'accepted', 'arrived'))"
+        ),
+        {"w": workers},
+    )
 
 
 def log_out(page: RecordedPage) -> None:
