@@ -116,9 +116,10 @@ def test_the_phones_feedback_survives_the_network_and_a_reload(
                 {"c": case_id},
             ).scalars()
             assert list(notes) == [FEEDBACK]  # once, not twice
-        # the next 处置反馈 starts empty
+        # the next 处置反馈 starts empty, and its count says so (not the sent note's length)
         task.locator("button[data-action='feedback']").tap()
         expect(page.locator("#zz-action-note")).to_have_value("")
+        expect(page.locator("#zz-action-note + .zz-note-count")).to_have_text("已输入 0/2000")
         expect(page.locator(".zz-draft-note")).to_have_count(0)
 
 

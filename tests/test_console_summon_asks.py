@@ -116,4 +116,11 @@ def test_the_command_page_summons_with_an_ask_per_department(
         ).scalar_one()
     assert payload["departments"] == ["县公安局", "县人社局"]
     assert payload["asks"] == {"县人社局": LABOUR_ASK}
+    # a second 吹哨 opens empty, its departments first: the note's count says 0, not the length
+    # of the note sent (a user trial saw 已输入 5/2000 under an empty 备注)
+    page.locator(
+        f"#zz-queue-body tr[data-case-id='{case['id']}'] .zz-act[data-action=summon]"
+    ).click()
+    expect(page.locator("#zz-action-note")).to_have_value("")
+    expect(page.locator("#zz-action-note + .zz-note-count")).to_have_text("已输入 0/2000")
     page.assert_clean(demo.origin)

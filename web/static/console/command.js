@@ -2913,6 +2913,7 @@
     const note = document.getElementById("zz-action-note");
     // what was typed for this case and action before (sent offline, the page reloaded): back
     note.value = actionDraft(c, action);
+    zz.recountNotes(note.parentElement);
     note.required = Boolean(required);
     document.getElementById("zz-action-note-label").textContent = required ? required + "（必填）" : "备注（选填）";
     document.getElementById("zz-action-error").classList.add("d-none");

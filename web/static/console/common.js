@@ -1253,6 +1253,7 @@
     photoPicker, PHOTO_LIMITS, PHOTO_ACTIONS, photoField, sendCaseAction,
     ApiError, api, me, label, beijingDay, categoryLabel, subtypeTable, errorText, fmtTime, approvedExtension, inputTime, fromInputTime, dayStart, countdown, riskColor, reminderMark, awaitingText, contactDue, stateBadge, toast, live, importNews, esc, tables,
     unmask, personRecord, reasonForm, UNMASK_REASONS, importKinds, IMPORT_ROLES, cell, logout, vectorTiles, nameLabels,
+    recountNotes,
   };
   fillTopbar();
   keepSession();
@@ -1303,48 +1304,62 @@
    */
   function noteCounters() {
     const cut = new WeakMap();
-    function counter(box) {
-      let shown = box.nextElementSibling;
-      while (shown && shown.classList.contains("zz-field-problem")) shown = shown.nextElementSibling;
-      if (!shown || !shown.classList.contains("zz-note-count")) {
-        shown = document.createElement("div");
-        shown.className = "zz-note-count small text-muted text-end";
-        shown.setAttribute("aria-live", "polite");
-        box.insertAdjacentElement("afterend", shown);
-      }
-      return shown;
-    }
-    function limited(target) {
-      return target instanceof HTMLTextAreaElement && target.maxLength > 0 ? target : null;
-    }
     document.addEventListener("paste", function (event) {
-      const box = limited(event.target);
+      const box = limitedNote(event.target);
       if (!box || !event.clipboardData) return;
       const pasted = event.clipboardData.getData("text").replace(/\r\n/g, "\n");
       const kept = box.value.length - (box.selectionEnd - box.selectionStart);
       const over = kept + pasted.length - box.maxLength;
       if (over > 0) cut.set(box, over);
     }, true);
-    function show(box, lost) {
-      const shown = counter(box);
-      const full = Boolean(lost) || box.value.length >= box.maxLength;
-      shown.classList.toggle("text-danger", full);
-      shown.classList.toggle("text-muted", !full);
-      shown.textContent = "已输入 " + box.value.length + "/" + box.maxLength +
-        (lost ? "；粘贴的内容超过 " + box.maxLength + " 字，已截去末尾 " + lost + " 字" : "");
-    }
     document.addEventListener("input", function (event) {
-      const box = limited(event.target);
+      const box = limitedNote(event.target);
       if (!box) return;
       const lost = cut.get(box);
       cut.delete(box);
-      show(box, lost);
+      showNoteCount(box, lost);
     }, true);
     // a box the page emptied or filled (a dialog opened again) counts afresh once focused
     document.addEventListener("focusin", function (event) {
-      const box = limited(event.target);
-      if (box) show(box, 0);
+      const box = limitedNote(event.target);
+      if (box) showNoteCount(box, 0);
     }, true);
+  }
+
+  function limitedNote(target) {
+    return target instanceof HTMLTextAreaElement && target.maxLength > 0 ? target : null;
+  }
+
+  function noteCount(box) {
+    let shown = box.nextElementSibling;
+    while (shown && shown.classList.contains("zz-field-problem")) shown = shown.nextElementSibling;
+    return shown && shown.classList.contains("zz-note-count") ? shown : null;
+  }
+
+  function showNoteCount(box, lost) {
+    let shown = noteCount(box);
+    if (!shown) {
+      shown = document.createElement("div");
+      shown.className = "zz-note-count small text-muted text-end";
+      shown.setAttribute("aria-live", "polite");
+      box.insertAdjacentElement("afterend", shown);
+    }
+    const full = Boolean(lost) || box.value.length >= box.maxLength;
+    shown.classList.toggle("text-danger", full);
+    shown.classList.toggle("text-muted", !full);
+    shown.textContent = "已输入 " + box.value.length + "/" + box.maxLength +
+      (lost ? "；粘贴的内容超过 " + box.maxLength + " 字，已截去末尾 " + lost + " 字" : "");
+  }
+
+  /**
+   * Count afresh the note boxes under `root` that show a count, once a dialog set their text
+   * (opened again: emptied or a draft put back), since the count follows typing and focus only
+   * (a user trial saw 已输入 19/2000 under the empty box of the next dialog).
+   */
+  function recountNotes(root) {
+    root.querySelectorAll("textarea[maxlength]").forEach(function (box) {
+      if (noteCount(box)) showNoteCount(box, 0);
+    });
   }
 
   /**
