@@ -100,18 +100,19 @@ def _map_shows_the_case(page: RecordedPage, case: dict[str, object]) -> None:
             x > m.left + 20 && x < m.right - 20 && y > m.top + 20 && y < m.bottom - 20;
         }"""
     )
-    # the grid drawn whole and large, named, and the pin told from 我的位置 (trial AP M2)
+    # the grid drawn whole and large, named, and the pin told from 我的位置 (trial AP M2): at
+    # whole zooms a fit fills more than half of the map inside case.js's 28 px padding
     page.wait_for_function(
         """() => {
           const map = window.zzMap;
           let grid = null;
           map.eachLayer((l) => { if (l instanceof L.Polygon) grid = l; });
           if (!grid) return false;
-          const b = grid.getBounds(), size = map.getSize();
+          const b = grid.getBounds(), size = map.getSize(), inner = size.subtract([56, 56]);
           const nw = map.latLngToContainerPoint(b.getNorthWest());
           const se = map.latLngToContainerPoint(b.getSouthEast());
           return nw.x >= -1 && nw.y >= -1 && se.x <= size.x + 1 && se.y <= size.y + 1 &&
-            (se.x - nw.x > size.x * 0.5 || se.y - nw.y > size.y * 0.5);
+            (se.x - nw.x > inner.x * 0.5 || se.y - nw.y > inner.y * 0.5);
         }"""
     )
     legend = page.locator("#cz-legend")
