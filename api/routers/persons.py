@@ -260,6 +260,12 @@ class DueListOut(BaseModel):
         " empty after the first page and with choices=false"
     )
     worker: int | None = Field(description="The worker whose persons are listed, if one")
+    cross_scope_total: int | None = Field(
+        default=None,
+        description="With the first page, the registrations elsewhere refused on a person of"
+        f" the scope in the last {cross_scope.NOTICE_DAYS} days (the total of"
+        " /cross-scope-notices): the tab's badge says it before the notices are listed",
+    )
 
 
 class VisitIn(BaseModel):
@@ -361,6 +367,8 @@ def visits_due(
         reader=(user.role, user.worker_id),  # a grid worker's own persons (trial AW M4)
         choices=choices,
     )
+    # the tab's 外辖区登记 badge, which the first page's read gives (its notices wait for the tab)
+    elsewhere = cross_scope.notices(session, now=utcnow(), limit=1)[1] if offset == 0 else None
     audit.record_layer_read(
         session,
         actor_id=user.id,
@@ -386,6 +394,7 @@ def visits_due(
         places=listed.places,
         workers=listed.workers,
         worker=whose,
+        cross_scope_total=elsewhere,
     )
 
 

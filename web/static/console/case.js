@@ -549,9 +549,7 @@
     $("cz-navigate-baidu").href = baiduUrl(c, d);
     if (!moved) return;
     fitPlace();
-    // the API refuses cameras to the analyst and to a county department (api.app's
-    // DEPARTMENT_REFUSED): they are not asked, so no refused request is made
-    if (!["analyst", "department"].includes(page.me.role)) loadCameras();
+    if (asksCameras()) loadCameras();
   }
 
   // 附近视频: the cameras the 调度台 lists for the case (same API, the online ones that see the
@@ -572,13 +570,26 @@
     return box;
   }
 
+  /** Whether the reader is asked the cameras: the API refuses them to the analyst and to a county
+   * department (api.app's DEPARTMENT_REFUSED), so no refused request is made. */
+  function asksCameras() {
+    return !["analyst", "department"].includes(page.me.role);
+  }
+
+  function readCameras() {
+    return zz.api("/api/cases/" + caseId + "/cameras?limit=" + CAMERAS_SHOWN);
+  }
+
   async function loadCameras() {
     const box = camerasBox();
     const list = $("cz-camera-list");
     cameraLayer.clearLayers();
+    // on opening, the read started as soon as the account and the case had answered (load)
+    const early = page.camerasRead;
+    page.camerasRead = null;
     let body;
     try {
-      body = await zz.api("/api/cases/" + caseId + "/cameras?limit=" + CAMERAS_SHOWN);
+      body = (early && (await early)) || (await readCameras());
     } catch (error) {
       box.hidden = true; // no cameras to pull up where the API refuses them
       return;
@@ -1139,11 +1150,12 @@
     }
   }
 
-  async function renderActions(token) {
+  /** The reader's actions on the case (`read`: their read, started with the case's own). */
+  async function renderActions(token, read) {
     const box = $("cz-actions");
     let allowed;
     try {
-      allowed = await zz.api("/api/cases/" + caseId + "/allowed");
+      allowed = await read;
     } catch (error) {
       if (token === loading) box.textContent = "";
       return;
@@ -1194,16 +1206,31 @@
   // 办结 退回 到场 办结 退回, and an earlier answer could overwrite a later one)
   let loading = 0;
 
+  // Every read of the page starts at once, beside /api/me (s48): the actions allowed with the
+  // case, not after it is drawn, and on opening the cameras as soon as the account and the case
+  // say they are asked, not after the detail and the timeline. The page is drawn once the
+  // account has answered (the reporter's note and the cameras follow its role).
   async function load() {
     const token = ++loading;
+    const read = zz.api("/api/cases/" + caseId);
+    const allowed = zz.api("/api/cases/" + caseId + "/allowed");
+    allowed.catch(() => {}); // renderActions says nothing of a refusal: no buttons
+    if (!page.place && !page.camerasRead) {
+      page.camerasRead = Promise.all([page.ready, read]).then(
+        ([ok, c]) => (ok && asksCameras() && c.lon !== null && c.lon !== undefined ? readCameras() : null),
+        () => null
+      );
+    }
     try {
-      const [c, events, detail, photos] = await Promise.all([
-        zz.api("/api/cases/" + caseId),
+      const [ok, c, events, detail, photos] = await Promise.all([
+        page.ready,
+        read,
         zz.api("/api/cases/" + caseId + "/events"),
         zz.api("/api/cases/" + caseId + "/detail"),
         // the page without its photos rather than no page
         zz.api("/api/cases/" + caseId + "/photos").catch(() => []),
       ]);
+      if (!ok) return; // a 401 went to the login page
       if (token !== loading) return;
       renderCase(c);
       $("cz-contact-deadline").innerHTML = contactText(c, events);
@@ -1211,8 +1238,9 @@
       renderDetail(detail);
       $("cz-content").hidden = false;
       renderPlace(c, detail);
-      await renderActions(token);
+      await renderActions(token, allowed);
     } catch (error) {
+      if (error instanceof zz.ApiError && error.status === 401) return; // to the login page
       if (token === loading) fail("案件无法显示：" + zz.errorText(error));
     }
   }
@@ -1247,12 +1275,13 @@
     $("cz-unlink-form").addEventListener("submit", submitUnlink);
     $("cz-unlink-cancel").addEventListener("click", () => $("cz-unlink-dialog").close());
     $("cz-locate").addEventListener("click", locate);
-    try {
-      page.me = await zz.me();
-    } catch (error) {
-      return;
-    }
-    page.meLevel = levelOf(page.me.scope_code);
+    page.ready = zz.me().then(function (me) {
+      page.me = me;
+      page.meLevel = levelOf(me.scope_code);
+      return true;
+    }, () => false);
+    const opened = load();
+    if (!(await page.ready)) return;
     // a department's way back is its desk, not the 指挥调度 it may not open (trial AT m9)
     const back = { dispatcher: ["/dispatch/", "调度台"], department: ["/desk/", "本部门待办"] };
     const [path, label] = back[page.me.role] || ["/console/", "指挥调度"];
@@ -1266,7 +1295,7 @@
       },
       import: load, // a file may have corrected or closed this case: imports notify once, not per case
     });
-    await load();
+    await opened;
   }
 
   init();

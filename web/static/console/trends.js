@@ -273,8 +273,22 @@
   }
 
   // ---- density, coverage --------------------------------------------------------------------
-  async function loadKde(token) {
-    const body = await zz.api("/api/trends/" + code + "/kde?" + query({ period: period().key }));
+  /**
+   * The answer of a read the page started as the series came (`early`, of the period it opens
+   * on), when it is of the period shown; null otherwise (read anew).
+   */
+  async function earlyAnswer(early) {
+    if (!early) return null;
+    try {
+      const body = await early;
+      return body.period === period().key ? body : null;
+    } catch (err) {
+      return null; // read anew, which says what went wrong
+    }
+  }
+
+  async function loadKde(token, early) {
+    const body = (await earlyAnswer(early)) || (await zz.api("/api/trends/" + code + "/kde?" + query({ period: period().key })));
     if (token !== state.token) return;
     if (kdeOverlay) {
       map.removeLayer(kdeOverlay);
@@ -289,8 +303,8 @@
     }
   }
 
-  async function loadCoverage(token) {
-    const body = await zz.api("/api/trends/" + code + "/coverage?" + query({ period: period().key }));
+  async function loadCoverage(token, early) {
+    const body = (await earlyAnswer(early)) || (await zz.api("/api/trends/" + code + "/coverage?" + query({ period: period().key })));
     if (token !== state.token) return;
     state.uncovered = body;
     uncoveredLayer.clearLayers();
@@ -667,12 +681,17 @@
 
   // 走访 per period (trial AY S2): the persons on the register and overdue at each period's end,
   // the visits by outcome, of the unit (合计) or one unit inside it; newest period first
-  async function loadVisitHistory() {
+  function readVisitHistory() {
+    return zz.api("/api/trends/" + code + "/visit-history?" + query());
+  }
+
+  /** The 走访 table from its read (`read`: started with the page's first batch). */
+  async function loadVisitHistory(read) {
     const token = (state.visitHistoryToken = (state.visitHistoryToken || 0) + 1);
     $("visit-history-title").textContent = state.granularity === "quarter" ? "走访情况（按季度）" : "走访情况（按月）";
     let body;
     try {
-      body = await zz.api("/api/trends/" + code + "/visit-history?" + query());
+      body = await (read || readVisitHistory());
     } catch (err) {
       $("table-visit-history").innerHTML = '<div class="zz-empty">' + zz.esc(err.message) + "</div>";
       return;
@@ -910,7 +929,8 @@
   }
 
   // ---- periods ------------------------------------------------------------------------------
-  function selectPeriod(t) {
+  /** Show period `t` (`early`: the density's and coverage's reads of the latest, if started). */
+  function selectPeriod(t, early) {
     state.t = t;
     state.token += 1;
     const token = state.token;
@@ -942,7 +962,8 @@
     // the brief counts every case: said when the page counts fewer (trial AG)
     const filtered = Boolean(state.channel || state.origin || state.category);
     $("export-brief").textContent = "导出" + brief + (filtered ? "（全部案件，不按筛选）" : "");
-    Promise.all([loadKde(token), loadCoverage(token)]).catch(function (err) {
+    const started = early || {};
+    Promise.all([loadKde(token, started.kde), loadCoverage(token, started.coverage)]).catch(function (err) {
       zz.toast(zz.errorText(err), "danger");
     });
   }
@@ -1125,11 +1146,32 @@
     }).length;
   }
 
+  /** The period the page opens on: the one the address names, else the window's last. */
+  function openingPeriod(data) {
+    const asked = data.periods.findIndex((x) => x.key === state.askedPeriod);
+    return asked >= 0 ? asked : data.periods.length - 1;
+  }
+
+  // The reads start before the page is drawn (s48): the 走访 history with the series, and the
+  // opening period's density and uncovered hot spots as soon as the series has answered (they
+  // read the analysis the series' read has just left in the server's cache; started beside it,
+  // each would compute it again), not after the charts and the map are drawn. Each is drawn
+  // where it was, once the series is.
   async function load() {
     $("trend-loading").classList.add("show");
+    const visitHistory = readVisitHistory();
+    visitHistory.catch(() => {}); // said in its table (loadVisitHistory)
+    const series = zz.api("/api/trends/" + code + "?" + query());
+    const early = series.then(function (data) {
+      const key = data.periods[openingPeriod(data)].key;
+      const read = (what) => zz.api("/api/trends/" + code + "/" + what + "?" + query({ period: key }));
+      const started = { kde: read("kde"), coverage: read("coverage") };
+      Object.values(started).forEach((r) => r.catch(() => {})); // read anew, which says it
+      return started;
+    }, () => null);
     try {
       const [data, outlines, categories, children, visits, changes] = await Promise.all([
-        zz.api("/api/trends/" + code + "?" + query()),
+        series,
         zz.api("/api/trends/" + code + "/outlines"),
         zz.api("/api/trends/" + code + "/categories?" + query()),
         zz.api("/api/trends/" + code + "/children?" + query()),
@@ -1171,7 +1213,7 @@
       $("period-last").textContent = data.periods[data.periods.length - 1].label;
       $("suppression-note").textContent = suppressionNote(data);
       renderVisits();
-      loadVisitHistory();
+      loadVisitHistory(visitHistory);
       renderCategoryChart();
       renderChildren();
       renderChanges(false);
@@ -1180,11 +1222,10 @@
         (state.granularity === "month" ? "各类案件数（按月）" : "各类案件数（按季度）") +
         ' <small class="text-muted fw-normal zz-no-repeats">' + NO_REPEATS + "</small>";
       // the period the address names, once (then the slider's)
-      const asked = data.periods.findIndex((x) => x.key === state.askedPeriod);
+      const t = openingPeriod(data);
       state.askedPeriod = "";
-      const t = asked >= 0 ? asked : data.periods.length - 1;
       slider.value = t;
-      selectPeriod(t);
+      selectPeriod(t, await early);
       document.body.dataset.ready = "1";
     } catch (err) {
       zz.toast(zz.errorText(err), "danger");

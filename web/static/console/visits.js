@@ -178,6 +178,7 @@
       return; // the tab says it when opened
     }
     if (!counted) showCount(body); // a list read since said it, as the choices stand
+    if (!crossScope.listed) crossScopeBadge(body.cross_scope_total || 0);
   }
 
   function render(body) {
@@ -598,25 +599,38 @@
     return form;
   }
 
+  // On opening the tab's badge says the number of 外辖区登记尝试 from the badge's own read
+  // (readCount: cross_scope_total, s48); the notices themselves are read when the tab opens.
+  const crossScope = { asked: false, listed: false };
+
+  function crossScopeBadge(total) {
+    const badge = document.getElementById("zz-cross-scope-count");
+    badge.hidden = total === 0;
+    if (!total) return;
+    badge.textContent = "外辖区登记 " + total;
+    badge.title = "近 30 日其他辖区登记本辖区在册人员的尝试 " + total + " 次";
+  }
+
   /**
    * 外辖区登记尝试 (trial AW M7): registrations elsewhere refused on a person on record here, each
    * naming the registrar's unit and account and the time, the person by the masked ID alone
-   * (layers/cross_scope.py), over the list and counted on the tab.
+   * (layers/cross_scope.py), over the list and counted on the tab; read once, when the tab opens.
    */
   async function loadCrossScope() {
+    if (crossScope.asked) return;
+    crossScope.asked = true;
     let body;
     try {
       body = await zz.api("/api/persons/cross-scope-notices");
     } catch (error) {
       return; // the list below says its own failure; the notices wait for the next page
     }
-    const badge = document.getElementById("zz-cross-scope-count");
+    crossScope.listed = true;
     const box = document.getElementById("zz-cross-scope");
-    badge.hidden = box.hidden = body.total === 0;
+    crossScopeBadge(body.total);
+    box.hidden = body.total === 0;
     box.textContent = "";
     if (!body.total) return;
-    badge.textContent = "外辖区登记 " + body.total;
-    badge.title = "近 30 日其他辖区登记本辖区在册人员的尝试 " + body.total + " 次";
     box.appendChild(el("div", "zz-supervisions-title", "外辖区登记尝试 " + body.total + " 次（近 30 日，未予登记）"));
     const ul = el("ul", "list-unstyled mb-0 zz-cross-scope-list");
     body.notices.forEach((n) => ul.appendChild(el("li", "zz-supervision-note", n.text)));
@@ -627,7 +641,7 @@
     me = user;
     if (!user.sees_persons) return;
     tab.hidden = false;
-    loadCrossScope();
+    tab.addEventListener("click", loadCrossScope);
     if (user.worker_id) mineBox.classList.remove("d-none");
     // the overdue list is for the township's and the county's meeting, not the worker's phone
     exportLink.hidden = user.role === "grid_worker";
