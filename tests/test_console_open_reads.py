@@ -248,3 +248,21 @@ def test_the_import_link_follows_the_role() -> None:
     for role in roles:
         for scope in scopes:
             assert any(may_import(role, scope, kind) for kind in IMPORT_KINDS[role]), (role, scope)
+
+
+def test_a_read_refused_while_logging_out_lands_on_the_plain_login(
+    page: RecordedPage, console_demo: ConsoleDemo
+) -> None:
+    # a clean-clone run under load: a read still in flight when 退出 ended the login came back
+    # 401 and sent the page to 「登录已过期」 (/login?next=…&reason=expired) instead of /login
+    origin = console_demo.origin
+    login(page, origin, console_demo.username("dispatcher", TOWN))
+    page.wait_for_url(f"{origin}/dispatch/{TOWN}")
+    with held_requests(page, re.compile(r".*/api/auth/logout$")) as out:
+        page.click("#zz-logout")
+        out.wait_held()
+        ended = page.page.request.post(f"{origin}/api/auth/logout")  # the server's side done
+        assert ended.ok, ended.status
+        page.evaluate("zz.api('/api/me').catch(() => null)")  # a read refused meanwhile
+        out.release()
+    page.wait_for_url(f"{origin}/login")

@@ -1022,6 +1022,7 @@
     $("cz-action-note").placeholder = both ? "如：请于明日8时前报送处置情况" : (noteRequired && NOTE_HINTS[action]) || "";
     // what was typed and not sent survives a reload of the tab (trial W's worker lost his note)
     $("cz-action-note").value = sessionStorage.getItem(draftKey(action)) || "";
+    zz.recountNotes($("cz-action-form"));
     $("cz-action-params").innerHTML = FORMS[both ? "supervise" : action] ? FORMS[both ? "supervise" : action](c) : "";
     offerPhotos(action);
     if (action === "summon") zz.departmentChoices($("cz-p-departments"), true);

@@ -50,6 +50,7 @@
     window.location.assign("/login?next=" + encodeURIComponent(next) + (expired ? "&reason=expired" : ""));
   }
   let signedIn = false; // /api/me answered on this page: a 401 now means the login ended
+  let loggingOut = false; // 退出 clicked: a read refused meanwhile is no ended login
 
   // A page that must not leave for the login page when its session ends (the big screen: it
   // keeps its last figures under a notice, trial AR M4) says what to do instead (whenExpired).
@@ -145,6 +146,7 @@
     const response = await fetch(path, opts);
     if (response.status === 401) {
       const said = await response.text().catch(() => "");
+      if (loggingOut) return UNANSWERED(); // logout() goes to the login page itself
       if (expiredHandler) expiredHandler();
       else toLogin(signedIn || said.includes("过期"));
       throw new ApiError(401, null);
@@ -651,6 +653,9 @@
 
   /** Log out (the server clears the cookie) and go to the login page. */
   async function logout() {
+    // a read in flight, refused once the server ended the login, would go to the login page
+    // first as 「登录已过期」 (seen in a clean-clone run under load)
+    loggingOut = true;
     await fetch("/api/auth/logout", { method: "POST", credentials: "same-origin" });
     forgetDrafts(); // the next user of this tab does not get them
     window.location.assign("/login");
