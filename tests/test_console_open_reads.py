@@ -263,6 +263,9 @@ def test_a_read_refused_while_logging_out_lands_on_the_plain_login(
         out.wait_held()
         ended = page.page.request.post(f"{origin}/api/auth/logout")  # the server's side done
         assert ended.ok, ended.status
-        page.evaluate("zz.api('/api/me').catch(() => null)")  # a read refused meanwhile
+        # a read refused meanwhile (not awaited: it stays unanswered once 退出 was clicked)
+        with page.page.expect_response(lambda r: r.url.endswith("/api/me")) as refused:
+            page.evaluate("void zz.api('/api/me').catch(() => null)")
+        assert refused.value.status == 401
         out.release()
     page.wait_for_url(f"{origin}/login")
