@@ -51,6 +51,11 @@
   }
   let signedIn = false; // /api/me answered on this page: a 401 now means the login ended
   let loggingOut = false; // 退出 clicked: a read refused meanwhile is no ended login
+  // 退出 ends the page's reads and live streams before the server ends the login: each came
+  // back 401 meanwhile, a 「Failed to load resource」 in the browser's console for every read
+  // and for the stream the server closed and the browser opened again (a clean-clone run)
+  const leaving = new AbortController();
+  const streams = new Set();
 
   // A page that must not leave for the login page when its session ends (the big screen: it
   // keeps its last figures under a notice, trial AR M4) says what to do instead (whenExpired).
@@ -134,7 +139,7 @@
         // a 401 went to the login page; the read below says what else went wrong
       }
     }
-    if (waitsForPassword() && !allowed) {
+    if ((waitsForPassword() && !allowed) || loggingOut) {
       return UNANSWERED();
     }
     const opts = Object.assign({ credentials: "same-origin", headers: {} }, options || {});
@@ -143,7 +148,14 @@
       opts.headers = Object.assign({ "Content-Type": "application/json" }, opts.headers);
       delete opts.json;
     }
-    const response = await fetch(path, opts);
+    opts.signal = opts.signal ? AbortSignal.any([opts.signal, leaving.signal]) : leaving.signal;
+    let response;
+    try {
+      response = await fetch(path, opts);
+    } catch (error) {
+      if (loggingOut) return UNANSWERED(); // ended by 退出: logout() goes to the login page
+      throw error;
+    }
     if (response.status === 401) {
       const said = await response.text().catch(() => "");
       if (loggingOut) return UNANSWERED(); // logout() goes to the login page itself
@@ -151,7 +163,13 @@
       else toLogin(signedIn || said.includes("过期"));
       throw new ApiError(401, null);
     }
-    const text = await response.text();
+    let text;
+    try {
+      text = await response.text();
+    } catch (error) {
+      if (loggingOut) return UNANSWERED(); // its body cut short by 退出
+      throw error;
+    }
     let body = null;
     if (text) {
       try {
@@ -453,13 +471,14 @@
    * every change committed after that arrives.
    */
   function live(handlers) {
-    if (waitsForPassword()) {
+    if (waitsForPassword() || loggingOut) {
       // refused until the password is changed, then the page loads again (trial AZ m4): a
       // stream that never opens, not a 403 in the browser's console
       const none = new EventTarget();
       return Object.assign(none, { zzReady: false, readyState: 2, close: () => {} });
     }
     const source = new EventSource("/api/events", { withCredentials: true });
+    streams.add(source);
     source.zzReady = false;
     source.addEventListener("ready", function () {
       source.zzReady = true;
@@ -656,6 +675,8 @@
     // a read in flight, refused once the server ended the login, would go to the login page
     // first as 「登录已过期」 (seen in a clean-clone run under load)
     loggingOut = true;
+    leaving.abort();
+    streams.forEach((source) => source.close());
     await fetch("/api/auth/logout", { method: "POST", credentials: "same-origin" });
     forgetDrafts(); // the next user of this tab does not get them
     window.location.assign("/login");
@@ -725,7 +746,8 @@
       this._zzAbort(key);
       const controller = (reads[key] = new AbortController());
       const fetchOptions = this.options.fetchOptions; // the read's fetch starts in the call below
-      this.options.fetchOptions = Object.assign({}, fetchOptions, { signal: controller.signal });
+      const signal = AbortSignal.any([controller.signal, leaving.signal]); // or 退出
+      this.options.fetchOptions = Object.assign({}, fetchOptions, { signal: signal });
       let read;
       try {
         read = L.VectorGrid.Protobuf.prototype._getVectorTilePromise.call(this, coords);
@@ -742,7 +764,7 @@
         },
         function (error) {
           settled();
-          if (controller.signal.aborted) return new Promise(() => {}); // the tile is gone
+          if (signal.aborted) return new Promise(() => {}); // the tile (or the login) is gone
           throw error;
         }
       );
