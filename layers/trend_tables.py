@@ -684,10 +684,12 @@ def overdue_visits(
     """Return special-population persons due a visit and those overdue, per grid of ``code``.
 
     A person is overdue when their last visit is older than the interval of their
-    ``visit_rules`` row (never visited: from the day they were put on record,
-    :mod:`layers.visits_due`), as in the command KPIs; a person who
-    left the register (``ended_on``) is followed no more and not counted. Rows are ordered by
-    overdue count.
+    ``visit_rules`` row, as in the command KPIs (:mod:`layers.visits_due`). A person never
+    visited is due one interval after being put on record; a newcomer (a 刑满释放人员 released,
+    a 社区矫正人员 whose correction began, at most one interval before that) is first due 7 days
+    after the later of that day and the day put on record, or one interval when shorter
+    (:data:`layers.visits_due.FIRST_VISITS`). A person who left the register (``ended_on``) is
+    followed no more and not counted. Rows are ordered by overdue count.
 
     A grid is listed when its overdue count is at least ``min_count`` (1: every grid with an
     overdue person), with its figures exact; the others are not listed at all, so that a

@@ -4,7 +4,7 @@ Trial AY S2: every 走访 figure of the page was the current one, the visit outc
 nowhere. The page now has a table 走访情况（按月）: per period, newest first, the persons on the
 register and overdue at its end and the visits by outcome, of the county (合计) or a township
 chosen. Trial AY M1: the analyst read 「不予显示」 for the county's 走访逾期 the commander reads.
-In a real browser against the demo county (4,525 persons, about 24,000 visits).
+In a real browser against the demo county (its register and their visits).
 """
 
 from __future__ import annotations
