@@ -804,12 +804,15 @@ ACCOUNT_OBJECT = "user"
 
 @dataclass(frozen=True)
 class AccountLabel:
-    """The account an entry is about, as the auditor reads it: login name, post, scope.
+    """The account an entry is about, as the auditor reads it: login name, shown name, post, scope.
 
     Attributes
     ----------
     username : str
         The login name.
+    display_name : str
+        The name the account is shown by (its top bar's: 县人社局, 华宁县研判分析员), any
+        resident-ID-like number in it masked (:func:`masked_ids`).
     role : str
         Its role code.
     role_label : str
@@ -821,6 +824,7 @@ class AccountLabel:
     """
 
     username: str
+    display_name: str
     role: str
     role_label: str
     scope_code: str
@@ -828,7 +832,7 @@ class AccountLabel:
 
 
 def account_labels(session: Session, object_ids: Iterable[str | None]) -> dict[str, AccountLabel]:
-    """Return the login name, post and scope of the accounts entries name, by object id.
+    """Return the login name, shown name, post and scope of the accounts entries name, by id.
 
     The account as it is now (an entry holds only its number): an account renamed or moved
     since is named as it is today.
@@ -849,13 +853,22 @@ def account_labels(session: Session, object_ids: Iterable[str | None]) -> dict[s
     if not ids:
         return {}
     rows = session.execute(
-        select(User.id, User.username, User.role, User.scope_code, Jurisdiction.name)
+        select(
+            User.id, User.username, User.display_name, User.role, User.scope_code, Jurisdiction.name
+        )
         .outerjoin(Jurisdiction, Jurisdiction.code == User.scope_code)
         .where(User.id.in_(ids))
     )
     roles = Role.labels()
     return {
-        str(r.id): AccountLabel(r.username, r.role, roles.get(r.role, r.role), r.scope_code, r.name)
+        str(r.id): AccountLabel(
+            r.username,
+            masked_ids(r.display_name),
+            r.role,
+            roles.get(r.role, r.role),
+            r.scope_code,
+            r.name,
+        )
         for r in rows
     }
 

@@ -195,13 +195,36 @@ def person_text(label: audit.PersonLabel) -> str:
 
 
 def account_text(label: audit.AccountLabel) -> str:
-    """Return an account as the page names it: ``账号 analyst.530424（华宁县研判分析员）``."""
-    post = (
-        f"{label.scope_name}{label.role_label}"
-        if label.scope_name
-        else f"{label.role_label}，辖区 {label.scope_code}"
-    )
-    return f"账号 {label.username}（{post}）"
+    """Return an account as the page names it: its login, then its name as its top bar shows it.
+
+    The shown name (:attr:`layers.audit.AccountLabel.display_name`), with the role where the
+    name does not say it and the scope where it does not name it, as ``common.js``'s top bar
+    says 县人社局（部门处置人员）: a county's seven bureau accounts read alike when named by
+    scope and role (「华宁县部门处置人员」, a user trial). The login stays first, the name the
+    auditor searches by.
+
+    Examples
+    --------
+    >>> def label(name, role, role_label, scope_name="华宁县"):
+    ...     return audit.AccountLabel(
+    ...         "u.530424", name, role, role_label, "530424000000", scope_name
+    ...     )
+    >>> account_text(label("县人社局", "department", "部门处置人员"))
+    '账号 u.530424（县人社局，部门处置人员，华宁县）'
+    >>> account_text(label("华宁县研判分析员", "analyst", "研判分析员"))
+    '账号 u.530424（华宁县研判分析员）'
+    >>> account_text(label("郑洁", "dispatcher", "乡镇调度员", None))
+    '账号 u.530424（郑洁，乡镇调度员，辖区 530424000000）'
+    """
+    name = label.display_name
+    parts = [name]
+    if label.role_label not in name:
+        parts.append(label.role_label)
+    if not label.scope_name:
+        parts.append(f"辖区 {label.scope_code}")
+    elif label.scope_name not in name:
+        parts.append(label.scope_name)
+    return f"账号 {label.username}（{'，'.join(parts)}）"
 
 
 def case_text(label: audit.CaseLabel, *, reporter: bool) -> str:

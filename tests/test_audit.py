@@ -168,7 +168,9 @@ def test_an_entry_about_an_account_names_it(
     """Trial: 授予查看明文权限 named the account by its number only; now by login, post, scope.
 
     The grant and the revocation through the API, and an entry written before the label
-    existed (``user.unlock``, only the number): all three read as the account is today.
+    existed (``user.unlock``, only the number): all three read as the account is today, by its
+    shown name as its top bar says it (a user trial: 「甲一街道乡镇调度员」, by scope and role,
+    read alike for every account of a post, such as a county's seven bureaus).
     """
     admin = auth_headers("admin")
     account = api_world.users["disp_a1"]
@@ -199,6 +201,7 @@ def test_an_entry_about_an_account_names_it(
     ]
     named = {
         "username": account.username,
+        "display_name": "测试disp_a1",
         "role": "dispatcher",
         "role_label": "乡镇调度员",
         "scope_code": TOWN_A1,
@@ -206,8 +209,26 @@ def test_an_entry_about_an_account_names_it(
     }
     assert [e["account_label"] for e in entries] == [named] * 3
     assert all(e["object_label"] is None for e in entries)
+    shown = f"账号 {account.username}（测试disp_a1，乡镇调度员，甲一街道） · 编号 {account.id}"
+    assert [e["texts"]["object"] for e in entries] == [shown] * 3
     with Session(database.owner) as session:  # no account on record: labelled as before
         assert audit.account_labels(session, ["999999999", "x", None]) == {}
+
+
+def test_an_account_s_shown_name_is_masked_of_resident_ids(
+    api_world: ApiWorld, db: Session
+) -> None:
+    """A shown name is free text: a resident ID typed into it never reaches the audit log's page."""
+    made = db.execute(
+        text(
+            "INSERT INTO users (username, display_name, password_hash, role, scope_code)"
+            " VALUES ('label.masked', '王五530424197001012010', 'x', 'dispatcher', :scope)"
+            " RETURNING id"
+        ),
+        {"scope": TOWN_A1},
+    ).scalar_one()
+    label = audit.account_labels(db, [str(made)])[str(made)]
+    assert label.display_name == "王五530424********2010"
 
 
 def test_a_refused_registration_is_listed_under_the_person_it_names(

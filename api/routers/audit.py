@@ -5,8 +5,9 @@ read this person). An entry about a person carries ``object_label``: the person'
 and category (never the clear name or ID), so that the auditor understands it without the
 persons layer (:func:`layers.audit.person_labels`; persons of the auditor's scope). An entry
 about an account (``object_type=user``: the unmask right granted, a password reset) carries
-``account_label``: the account's login name, post and scope, looked up when the entry is read
-(:func:`layers.audit.account_labels`), so that entries written before name it as well.
+``account_label``: the account's login name, shown name, post and scope, looked up when the
+entry is read (:func:`layers.audit.account_labels`), so that entries written before name it as
+well.
 
 ``POST /api/audit/person-lookup`` (the ID in the body) finds the records of a resident ID, to
 ask who read them: the ID is hashed, never stored nor answered, and the search is audited.
@@ -57,9 +58,10 @@ class ObjectLabel(BaseModel):
 
 
 class AccountLabelOut(BaseModel):
-    """The account an entry is about: login name, post and scope (``scope_name`` None: unseen)."""
+    """The account an entry is about: login, name, post, scope (``scope_name`` None: unseen)."""
 
     username: str
+    display_name: str
     role: str
     role_label: str
     scope_code: str
