@@ -75,3 +75,30 @@ def app_privileges(conn: Connection, table: str) -> dict[str, bool]:
         {"t": table, "ps": list(privileges)},
     ).scalars()
     return dict(zip(privileges, held, strict=True))
+
+
+def function_executors(conn: Connection | Session, name: str) -> list[bool]:
+    """Whether ``zongzhi_app`` and ``public``, in that order, may run the function ``name``.
+
+    Parameters
+    ----------
+    conn : sqlalchemy.Connection or sqlalchemy.orm.Session
+        The test's session, or the connection of :func:`migration_steps`.
+    name : str
+        The function's name (one function of that name).
+
+    Returns
+    -------
+    list of bool
+        Empty when no such function exists; ``[True, False]`` where only the app role may run it.
+    """
+    return list(
+        conn.execute(
+            text(
+                "SELECT has_function_privilege(r, p.oid, 'EXECUTE')"
+                " FROM pg_proc p, unnest(ARRAY['zongzhi_app', 'public']) r"
+                " WHERE p.proname = :f ORDER BY r DESC"
+            ),
+            {"f": name},
+        ).scalars()
+    )

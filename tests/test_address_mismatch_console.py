@@ -11,26 +11,22 @@ the dialog asks first (``POST /api/cases/address-check``); and a 交办 names it
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from api.auth import issue_token
 from api.settings import ApiSettings
+from tests.api_fixtures import bearer_of
 from tests.conftest import SuiteDatabase
-from tests.migration_steps import migration_steps
+from tests.migration_steps import function_executors, migration_steps
 from tests.workflow_data import (
     COUNTY,
-    add_user,
-    ensure_world,
-    purge_world,
     township,
     village,
     village_centre,
+    world_accounts,
 )
 
 Headers = Callable[[str], dict[str, str]]
@@ -44,19 +40,8 @@ V200, V300 = village(200, 1), village(300, 1)
 
 @pytest.fixture(scope="module")
 def users(database: SuiteDatabase, api_settings: ApiSettings) -> Iterator[Headers]:
-    ids = {}
-    with Session(database.owner) as owner, owner.begin():
-        ensure_world(owner)
-        for key, (role, scope) in USERS.items():
-            ids[key] = add_user(owner, username=f"am_{key}", role=role, scope_code=scope)
-
-    def headers(key: str) -> dict[str, str]:
-        token = issue_token(api_settings, ids[key], now=datetime.now(UTC))
-        return {"Authorization": f"Bearer {token.token}"}
-
-    yield headers
-    with Session(database.owner) as owner, owner.begin():
-        purge_world(owner)
+    with world_accounts(database, USERS, "am") as ids:
+        yield bearer_of(api_settings, ids)
 
 
 def _at(village_code: str, dx: float) -> dict[str, float]:
@@ -206,20 +191,10 @@ def test_an_analyst_may_not_ask(api_client: TestClient, users: Headers) -> None:
 
 
 def test_migration_0046_drops_and_restores_the_function(db: Session) -> None:
-    def granted() -> list[bool]:
-        return list(
-            db.execute(
-                text(
-                    "SELECT has_function_privilege(r, p.oid, 'EXECUTE')"
-                    " FROM pg_proc p, unnest(ARRAY['zongzhi_app', 'public']) r"
-                    " WHERE p.proname = 'zongzhi_address_elsewhere' ORDER BY r DESC"
-                )
-            ).scalars()
-        )
-
-    assert granted() == [True, False]  # the app role may run it, no other role
+    # the app role may run it, no other role
+    assert function_executors(db, "zongzhi_address_elsewhere") == [True, False]
     with migration_steps(db, "0046_address_elsewhere.py") as (module, _conn):
         module.downgrade()
-        assert granted() == []
+        assert function_executors(db, "zongzhi_address_elsewhere") == []
         module.upgrade()
-        assert granted() == [True, False]
+        assert function_executors(db, "zongzhi_address_elsewhere") == [True, False]

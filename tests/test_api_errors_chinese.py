@@ -15,7 +15,6 @@ from __future__ import annotations
 import ast
 import re
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -25,18 +24,16 @@ from fastapi.testclient import TestClient
 from sqlalchemy import text as sql_text
 from sqlalchemy.orm import Session
 
-from api.auth import issue_token
 from api.settings import ApiSettings
+from tests.api_fixtures import bearer_of
 from tests.browser import RecordedPage
 from tests.conftest import SuiteDatabase
 from tests.workflow_data import (
     COUNTY,
-    add_user,
     add_worker,
-    ensure_world,
-    purge_world,
     village,
     village_centre,
+    world_accounts,
 )
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -66,19 +63,8 @@ ERROR_CLASSES = {
 
 @pytest.fixture(scope="module")
 def users(database: SuiteDatabase, api_settings: ApiSettings) -> Iterator[Headers]:
-    ids = {}
-    with Session(database.owner) as owner, owner.begin():
-        ensure_world(owner)
-        for key, (role, scope) in USERS.items():
-            ids[key] = add_user(owner, username=f"zh_{key}", role=role, scope_code=scope)
-
-    def headers(key: str) -> dict[str, str]:
-        token = issue_token(api_settings, ids[key], now=datetime.now(UTC))
-        return {"Authorization": f"Bearer {token.token}"}
-
-    yield headers
-    with Session(database.owner) as owner, owner.begin():
-        purge_world(owner)
+    with world_accounts(database, USERS, "zh") as ids:
+        yield bearer_of(api_settings, ids)
 
 
 def shown(response: httpx2.Response) -> str:

@@ -23,7 +23,7 @@ from layers.database import apply_scope
 from layers.model import Case, PtzType
 from tests.api_fixtures import TOWN_A1, VILLAGES, ApiWorld
 from tests.conftest import SuiteDatabase
-from tests.migration_steps import migration_steps
+from tests.migration_steps import function_executors, migration_steps
 from tests.workflow_data import NOW, actor, delete_cases, ensure_world, township, village
 
 FIXED = int(PtzType.FIXED)
@@ -125,24 +125,13 @@ def test_the_function_reads_across_units_only_near_a_case_in_scope(world: Sessio
 
 
 def test_migration_0042_drops_and_restores_the_function(db: Session) -> None:
-    def granted() -> list[bool]:
-        return list(
-            db.execute(
-                text(
-                    "SELECT has_function_privilege(r, p.oid, 'EXECUTE')"
-                    " FROM pg_proc p, unnest(ARRAY['zongzhi_app', 'public']) r"
-                    " WHERE p.proname = :f ORDER BY r DESC"
-                ),
-                {"f": FUNCTION},
-            ).scalars()
-        )
-
-    assert granted() == [True, False]  # the app role may run it, no other role
+    # the app role may run it, no other role
+    assert function_executors(db, FUNCTION) == [True, False]
     with migration_steps(db, "0042_cameras_near_case.py") as (module, _conn):
         module.downgrade()
-        assert granted() == []
+        assert function_executors(db, FUNCTION) == []
         module.upgrade()
-        assert granted() == [True, False]
+        assert function_executors(db, FUNCTION) == [True, False]
 
 
 def test_a_township_desk_is_offered_the_neighbouring_townships_camera(

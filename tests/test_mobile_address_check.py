@@ -16,13 +16,12 @@ import re
 import pytest
 from playwright.sync_api import expect
 from sqlalchemy import text
-from sqlalchemy.orm import Session
 
 from tests.browser import RecordedPage
 from tests.console_fixtures import ConsoleDemo, login
 from tests.test_console_dispatch import _desk
 from tests.test_console_phone import HEIGHT, WIDTH, _box
-from tests.workflow_data import delete_cases
+from tests.workflow_data import case_ids_titled, unit_names
 
 TITLE = "手机地址核对测试：工业园区大门口聚集"
 
@@ -63,15 +62,8 @@ def test_a_phone_warns_of_an_address_naming_another_township_before_registering(
     desk = _desk(demo)
     town = desk.village[:9] + "000"
     county = demo.data.county_code.ljust(12, "0")
+    here, village_name = unit_names(demo.owner, town, desk.village)
     with demo.owner.connect() as conn:
-        here, village_name = (
-            str(
-                conn.execute(
-                    text("SELECT name FROM jurisdictions WHERE code = :c"), {"c": c}
-                ).scalar_one()
-            )
-            for c in (town, desk.village)
-        )
         other = str(
             conn.execute(
                 text(
@@ -83,106 +75,90 @@ def test_a_phone_warns_of_an_address_naming_another_township_before_registering(
                 {"county": county[:6] + "%", "town": town, "here": here},
             ).scalar_one()
         )
-    ids: list[int] = []
-    try:
-        if role == "dispatcher":
-            login(page, demo.origin, desk.dispatcher)
-            page.wait_for_url(f"{demo.origin}/dispatch/{town}")
-            expect(page.locator("#dz-unit-name")).not_to_have_text("本级")
-            page.locator("#dz-new").scroll_into_view_if_needed()
-            page.locator("#dz-new").tap()
-        else:
-            login(page, demo.origin, desk.worker_login)
-            page.wait_for_url(f"{demo.origin}/console/{desk.village}")
-            report = page.locator("#zz-report-case")
-            report.scroll_into_view_if_needed()
-            report.tap()
-            page.wait_for_url(f"{demo.origin}/dispatch/{desk.village}?new=1")
-        expect(page.locator("#dz-register")).to_be_visible()
-        page.fill("#dz-lon", str(desk.spot.lon))
-        page.fill("#dz-lat", str(desk.spot.lat))
-        page.dispatch_event("#dz-lat", "change")
-        page.fill("#dz-title", TITLE)
-        warning = page.locator("#dz-address-warning")
-        expect(warning).to_be_hidden()
-        page.fill("#dz-address", f"{other}老堡村工业园区大门口")
-        expect(warning).to_be_visible()
-        expect(page.locator("#dz-address-warning-text")).to_have_text(
-            f"地址写的是{other}，位置在{here}{village_name}"
-        )
-        warning.scroll_into_view_if_needed()
-        assert page.evaluate("document.documentElement.scrollWidth") <= WIDTH
-        for part in ("#dz-address-warning", "#dz-address-move", "#dz-address-keep"):
-            box = _box(page, part)
-            assert box["left"] >= 0 and box["right"] <= WIDTH, (part, box)
-        for button in ("#dz-address-move", "#dz-address-keep"):
-            assert _box(page, button)["height"] >= 30, button  # a finger can take it
-        page.screenshot_step("1-warned")
+    if role == "dispatcher":
+        login(page, demo.origin, desk.dispatcher)
+        page.wait_for_url(f"{demo.origin}/dispatch/{town}")
+        expect(page.locator("#dz-unit-name")).not_to_have_text("本级")
+        page.locator("#dz-new").scroll_into_view_if_needed()
+        page.locator("#dz-new").tap()
+    else:
+        login(page, demo.origin, desk.worker_login)
+        page.wait_for_url(f"{demo.origin}/console/{desk.village}")
+        report = page.locator("#zz-report-case")
+        report.scroll_into_view_if_needed()
+        report.tap()
+        page.wait_for_url(f"{demo.origin}/dispatch/{desk.village}?new=1")
+    expect(page.locator("#dz-register")).to_be_visible()
+    page.fill("#dz-lon", str(desk.spot.lon))
+    page.fill("#dz-lat", str(desk.spot.lat))
+    page.dispatch_event("#dz-lat", "change")
+    page.fill("#dz-title", TITLE)
+    warning = page.locator("#dz-address-warning")
+    expect(warning).to_be_hidden()
+    page.fill("#dz-address", f"{other}老堡村工业园区大门口")
+    expect(warning).to_be_visible()
+    expect(page.locator("#dz-address-warning-text")).to_have_text(
+        f"地址写的是{other}，位置在{here}{village_name}"
+    )
+    warning.scroll_into_view_if_needed()
+    assert page.evaluate("document.documentElement.scrollWidth") <= WIDTH
+    for part in ("#dz-address-warning", "#dz-address-move", "#dz-address-keep"):
+        box = _box(page, part)
+        assert box["left"] >= 0 and box["right"] <= WIDTH, (part, box)
+    for button in ("#dz-address-move", "#dz-address-keep"):
+        assert _box(page, button)["height"] >= 30, button  # a finger can take it
+    page.screenshot_step("1-warned")
 
-        # 登记 without choosing: held, said why, the choice in view
-        page.locator("#dz-register-submit").scroll_into_view_if_needed()
-        page.locator("#dz-register-submit").tap()
-        expect(page.locator("#dz-register-error")).to_have_text(
-            "地址与位置不符：请重新点选位置，或点“按现位置登记”"
-        )
-        expect(page.locator("#dz-address-keep")).to_be_focused()
-        page.wait_for_timeout(300)  # a smooth scroll settled
-        page.screenshot_step("2-held")
-        assert _in_view(_box(page, "#dz-address-keep"))
-        assert _uncovered(page, "#dz-address-keep"), "the map lies over 按现位置登记"
-        assert _uncovered(page, "#dz-address-warning"), "the map lies over the warning"
-        with demo.owner.connect() as conn:
-            made = conn.execute(
-                text("SELECT count(*) FROM cases WHERE title = :t"), {"t": TITLE}
-            ).scalar_one()
-        assert made == 0
+    # 登记 without choosing: held, said why, the choice in view
+    page.locator("#dz-register-submit").scroll_into_view_if_needed()
+    page.locator("#dz-register-submit").tap()
+    expect(page.locator("#dz-register-error")).to_have_text(
+        "地址与位置不符：请重新点选位置，或点“按现位置登记”"
+    )
+    expect(page.locator("#dz-address-keep")).to_be_focused()
+    page.wait_for_timeout(300)  # a smooth scroll settled
+    page.screenshot_step("2-held")
+    assert _in_view(_box(page, "#dz-address-keep"))
+    assert _uncovered(page, "#dz-address-keep"), "the map lies over 按现位置登记"
+    assert _uncovered(page, "#dz-address-warning"), "the map lies over the warning"
+    assert case_ids_titled(demo.owner, TITLE) == []
 
-        # 重新点选位置: the map on top of the screen takes the tap of the new point
-        page.locator("#dz-address-move").tap()
-        expect(page.locator("#dz-map-hint")).to_be_visible()
-        page.wait_for_function(
-            """() => {
-                const r = document.querySelector('.dz-map .folium-map').getBoundingClientRect();
-                return r.top >= -1 && r.top < window.innerHeight / 2;
-            }""",
-            timeout=5_000,
-        )
-        page.screenshot_step("3-map-in-view")
-        lon, lat = desk.spot.lon + 0.0001, desk.spot.lat + 0.0001  # in the village still
-        spot = page.evaluate(
-            """([lat, lon]) => {
-                const p = window.zzMap.latLngToContainerPoint([lat, lon]);
-                return {x: p.x, y: p.y};
-            }""",
-            [lat, lon],
-        )
-        page.locator(".dz-map .folium-map").tap(position=spot)
-        expect(page.locator("#dz-lon")).not_to_have_value(str(desk.spot.lon))
-        # the address still names the other township: still warned, below the map
-        expect(warning).to_be_visible()
-        assert _uncovered(page, "#dz-address-keep"), "the map lies over 按现位置登记"
-        page.screenshot_step("4-point-moved")
+    # 重新点选位置: the map on top of the screen takes the tap of the new point
+    page.locator("#dz-address-move").tap()
+    expect(page.locator("#dz-map-hint")).to_be_visible()
+    page.wait_for_function(
+        """() => {
+            const r = document.querySelector('.dz-map .folium-map').getBoundingClientRect();
+            return r.top >= -1 && r.top < window.innerHeight / 2;
+        }""",
+        timeout=5_000,
+    )
+    page.screenshot_step("3-map-in-view")
+    lon, lat = desk.spot.lon + 0.0001, desk.spot.lat + 0.0001  # in the village still
+    spot = page.evaluate(
+        """([lat, lon]) => {
+            const p = window.zzMap.latLngToContainerPoint([lat, lon]);
+            return {x: p.x, y: p.y};
+        }""",
+        [lat, lon],
+    )
+    page.locator(".dz-map .folium-map").tap(position=spot)
+    expect(page.locator("#dz-lon")).not_to_have_value(str(desk.spot.lon))
+    # the address still names the other township: still warned, below the map
+    expect(warning).to_be_visible()
+    assert _uncovered(page, "#dz-address-keep"), "the map lies over 按现位置登记"
+    page.screenshot_step("4-point-moved")
 
-        # 按现位置登记: registered as it is, marked
-        page.locator("#dz-address-keep").tap()
-        if role == "grid_worker":  # his registration opens on its case page
-            page.wait_for_url(re.compile(r"/cases/\d+$"))
-            expect(page.locator("h1")).to_have_text(TITLE)
-        else:
-            expect(page.locator("#dz-case-title")).to_have_text(TITLE)
-        with demo.owner.connect() as conn:
-            ids += [
-                int(i)
-                for i in conn.execute(
-                    text("SELECT id FROM cases WHERE title = :t"), {"t": TITLE}
-                ).scalars()
-            ]
-        assert len(ids) == 1, ids
-        mark = "#cz-address-mismatch" if role == "grid_worker" else "#dz-case-address-mismatch"
-        expect(page.locator(mark)).to_contain_text(f"地址与位置不符：地址写{other}，点位在{here}")
-        page.screenshot_step("5-registered-marked")
-        page.assert_clean(demo.origin)
-    finally:
-        with Session(demo.owner) as session, session.begin():
-            if ids:
-                delete_cases(session, ids)
+    # 按现位置登记: registered as it is, marked
+    page.locator("#dz-address-keep").tap()
+    if role == "grid_worker":  # his registration opens on its case page
+        page.wait_for_url(re.compile(r"/cases/\d+$"))
+        expect(page.locator("h1")).to_have_text(TITLE)
+    else:
+        expect(page.locator("#dz-case-title")).to_have_text(TITLE)
+    ids = case_ids_titled(demo.owner, TITLE)
+    assert len(ids) == 1, ids
+    mark = "#cz-address-mismatch" if role == "grid_worker" else "#dz-case-address-mismatch"
+    expect(page.locator(mark)).to_contain_text(f"地址与位置不符：地址写{other}，点位在{here}")
+    page.screenshot_step("5-registered-marked")
+    page.assert_clean(demo.origin)

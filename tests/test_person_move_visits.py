@@ -38,7 +38,7 @@ from layers.china_time import CHINA
 from layers.database import apply_scope
 from layers.errors import NotFound
 from layers.secrets import Keys, seal
-from tests.migration_steps import migration_steps
+from tests.migration_steps import function_executors, migration_steps
 from tests.workflow_data import (
     COUNTY,
     MENTAL_KEY_EVERY_14_DAYS,
@@ -263,24 +263,14 @@ def test_migration_0043_downgrades_to_the_visits_of_the_scope_and_upgrades(
         db.execute(text("RESET ROLE"))
         return person.last_visit, person.due_on, person.overdue, int(photos or 0)
 
-    def visitors_granted() -> list[bool]:
-        return list(
-            db.execute(
-                text(
-                    "SELECT has_function_privilege(r, 'zongzhi_visitors_of(bigint)', 'EXECUTE')"
-                    " FROM unnest(ARRAY['zongzhi_app', 'public']) r"
-                    " WHERE to_regprocedure('zongzhi_visitors_of(bigint)') IS NOT NULL"
-                )
-            ).scalars()
-        )
-
     assert seen_from_new_township() == (LAST_REACHED, DUE_ON, False, 1)
-    assert visitors_granted() == [True, False]  # the app role may run it, no other role
+    # the app role may run it, no other role
+    assert function_executors(db, "zongzhi_visitors_of") == [True, False]
     with migration_steps(db, "0043_visits_follow_their_person.py") as (module, _conn):
         module.downgrade()
         # the visits before the move were out of sight: overdue since the day put on record
         assert seen_from_new_township() == (None, date(2026, 1, 15), True, 0)
-        assert visitors_granted() == []
+        assert function_executors(db, "zongzhi_visitors_of") == []
         module.upgrade()
         assert seen_from_new_township() == (LAST_REACHED, DUE_ON, False, 1)
-        assert visitors_granted() == [True, False]
+        assert function_executors(db, "zongzhi_visitors_of") == [True, False]

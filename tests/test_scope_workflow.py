@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -20,22 +19,20 @@ from fastapi.testclient import TestClient
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from api.auth import issue_token
 from api.settings import ApiSettings
 from importers.pipeline import ImportOptions, run_import
+from tests.api_fixtures import bearer_of
 from tests.conftest import SuiteDatabase
 from tests.import_fixtures import csv_text
 from tests.workflow_data import (
     CITY,
     COUNTY,
     PROVINCE,
-    add_user,
     add_worker,
-    ensure_world,
     grid,
-    purge_world,
     village,
     village_centre,
+    world_accounts,
 )
 
 TOWN = "520424400000"
@@ -58,19 +55,8 @@ USERS = {
 
 @pytest.fixture(scope="module")
 def users(database: SuiteDatabase, api_settings: ApiSettings) -> Iterator[Headers]:
-    ids = {}
-    with Session(database.owner) as owner, owner.begin():
-        ensure_world(owner)
-        for key, (role, scope) in USERS.items():
-            ids[key] = add_user(owner, username=f"sw_{key}", role=role, scope_code=scope)
-
-    def headers(key: str) -> dict[str, str]:
-        token = issue_token(api_settings, ids[key], now=datetime.now(UTC))
-        return {"Authorization": f"Bearer {token.token}"}
-
-    yield headers
-    with Session(database.owner) as owner, owner.begin():
-        purge_world(owner)
+    with world_accounts(database, USERS, "sw") as ids:
+        yield bearer_of(api_settings, ids)
 
 
 def _register(client: TestClient, headers: dict[str, str], v: str, **extra: Any) -> dict[str, Any]:

@@ -27,12 +27,10 @@ from tests.conftest import SuiteDatabase
 from tests.workflow_data import (
     CITY,
     COUNTY,
-    add_user,
-    ensure_world,
-    purge_world,
     township,
     village,
     village_centre,
+    world_accounts,
 )
 
 TOWN = township(200)
@@ -51,14 +49,8 @@ NOTE = "市督办：请县市场监管局会同街道12月8日前办结并回复
 @pytest.fixture(scope="module")
 def users(database: SuiteDatabase, api_settings: ApiSettings) -> Iterator[Headers]:
     """A city's and a county's commander, a township's dispatcher and commander, a village's."""
-    ids = {}
-    with Session(database.owner) as owner, owner.begin():
-        ensure_world(owner)
-        for key, (role, scope) in USERS.items():
-            ids[key] = add_user(owner, username=f"auchain_{key}", role=role, scope_code=scope)
-    yield bearer_of(api_settings, ids)
-    with Session(database.owner) as owner, owner.begin():
-        purge_world(owner)
+    with world_accounts(database, USERS, "auchain") as ids:
+        yield bearer_of(api_settings, ids)
 
 
 def _county_case(client: TestClient, users: Headers, title: str) -> int:

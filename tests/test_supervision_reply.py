@@ -17,19 +17,16 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy.orm import Session
 
 from api.settings import ApiSettings
 from tests.api_fixtures import act, bearer_of
 from tests.conftest import SuiteDatabase
 from tests.workflow_data import (
     COUNTY,
-    add_user,
-    ensure_world,
-    purge_world,
     township,
     village,
     village_centre,
+    world_accounts,
 )
 
 TOWN = township(400)
@@ -46,14 +43,8 @@ USERS = {
 @pytest.fixture(scope="module")
 def users(database: SuiteDatabase, api_settings: ApiSettings) -> Iterator[Headers]:
     """A county commander, a township's dispatcher and commander, a village's commander."""
-    ids = {}
-    with Session(database.owner) as owner, owner.begin():
-        ensure_world(owner)
-        for key, (role, scope) in USERS.items():
-            ids[key] = add_user(owner, username=f"supreply_{key}", role=role, scope_code=scope)
-    yield bearer_of(api_settings, ids)
-    with Session(database.owner) as owner, owner.begin():
-        purge_world(owner)
+    with world_accounts(database, USERS, "supreply") as ids:
+        yield bearer_of(api_settings, ids)
 
 
 def _township_case(client: TestClient, users: Headers, title: str, where: str = V1) -> int:

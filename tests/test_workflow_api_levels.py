@@ -10,23 +10,19 @@ Chinese (S2).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy.orm import Session
 
-from api.auth import issue_token
 from api.settings import ApiSettings
+from tests.api_fixtures import bearer_of
 from tests.conftest import SuiteDatabase
 from tests.workflow_data import (
     COUNTY,
-    add_user,
-    ensure_world,
-    purge_world,
     village,
     village_centre,
+    world_accounts,
 )
 
 TOWN = "520424200000"
@@ -41,19 +37,8 @@ USERS = {
 
 @pytest.fixture(scope="module")
 def users(database: SuiteDatabase, api_settings: ApiSettings) -> Iterator[Headers]:
-    ids = {}
-    with Session(database.owner) as owner, owner.begin():
-        ensure_world(owner)
-        for key, (role, scope) in USERS.items():
-            ids[key] = add_user(owner, username=f"ah_{key}", role=role, scope_code=scope)
-
-    def headers(key: str) -> dict[str, str]:
-        token = issue_token(api_settings, ids[key], now=datetime.now(UTC))
-        return {"Authorization": f"Bearer {token.token}"}
-
-    yield headers
-    with Session(database.owner) as owner, owner.begin():
-        purge_world(owner)
+    with world_accounts(database, USERS, "ah") as ids:
+        yield bearer_of(api_settings, ids)
 
 
 def _register(client: TestClient, headers: dict[str, str], title: str, dx: float) -> Any:

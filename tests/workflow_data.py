@@ -8,13 +8,13 @@ boxes in CGCS2000 lon/lat.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, Engine, text
 from sqlalchemy.orm import Session
 
 from layers import accounts, cases
@@ -329,6 +329,90 @@ def world_for_commands(
     }
     with Session(database.owner) as owner, owner.begin():
         purge_world(owner)
+
+
+@contextmanager
+def world_accounts(
+    database: SuiteDatabase, users: Mapping[str, tuple[str, str]], prefix: str
+) -> Iterator[dict[str, int]]:
+    """Hold the test world with an account for each of ``users``; purge both afterwards.
+
+    The set-up of the API tests that act as a few roles of the world (a module-scoped ``users``
+    fixture yields ``tests.api_fixtures.bearer_of(api_settings, ids)`` of these ids).
+
+    Parameters
+    ----------
+    database : tests.conftest.SuiteDatabase
+        The suite's database.
+    users : mapping of str to (str, str)
+        Key to role and 12-digit scope; the account is named ``{prefix}_{key}``
+        (:func:`add_user`: no password).
+    prefix : str
+        The module's prefix of account names.
+
+    Yields
+    ------
+    dict of str to int
+        Key to account id. On leaving, :func:`purge_world` deletes the world and the accounts.
+    """
+    with Session(database.owner) as owner, owner.begin():
+        ensure_world(owner)
+        ids = {
+            key: add_user(owner, username=f"{prefix}_{key}", role=role, scope_code=scope)
+            for key, (role, scope) in users.items()
+        }
+    yield ids
+    with Session(database.owner) as owner, owner.begin():
+        purge_world(owner)
+
+
+def case_ids_titled(engine: Engine, title: str) -> list[int]:
+    """Return the ids of the committed cases titled ``title``, in order.
+
+    A browser test reads so the cases it registered through a page (none, when a 登记 was held).
+
+    Parameters
+    ----------
+    engine : sqlalchemy.Engine
+        An owner engine.
+    title : str
+        The cases' title.
+
+    Returns
+    -------
+    list of int
+        The ids, lowest first.
+    """
+    with engine.connect() as conn:
+        return [
+            int(i)
+            for i in conn.execute(
+                text("SELECT id FROM cases WHERE title = :t ORDER BY id"), {"t": title}
+            ).scalars()
+        ]
+
+
+def unit_names(engine: Engine, *codes: str) -> list[str]:
+    """Return the names of the units ``codes`` (12-digit), in their order.
+
+    Parameters
+    ----------
+    engine : sqlalchemy.Engine
+        An owner engine.
+    *codes : str
+        The units.
+
+    Returns
+    -------
+    list of str
+        Their names.
+    """
+    with engine.connect() as conn:
+        rows = conn.execute(
+            text("SELECT code, name FROM jurisdictions WHERE code = ANY(:c)"), {"c": list(codes)}
+        )
+        names = {str(code): str(name) for code, name in rows}
+    return [names[code] for code in codes]
 
 
 def later_run_missing(
