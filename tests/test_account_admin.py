@@ -646,9 +646,18 @@ def test_the_accounts_page_adds_an_account_and_shows_its_password_once(
     page.click("#ac-form-submit")
     expect(row).to_contain_text("盘溪镇")  # moved
 
-    page.once("dialog", lambda dialog: dialog.accept())
+    # the confirmations say whose logins end (a user trial: 「其已登录的随即失效」 read unclear)
+    asked: list[str] = []
+    page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.dismiss()))
+    row.get_by_role("button", name="重设密码").click()
+    page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.accept()))
     row.get_by_role("button", name="停用").click()
     expect(row.locator(".ac-state")).to_contain_text("停用")
+    assert asked == [
+        f"重设账号 {PREFIX}page 的密码？该账号已有的登录将随即失效。\n"
+        "其查看个人信息明文的权限将一并收回，如仍需要，须在本人修改密码后重新授予。",
+        f"停用账号 {PREFIX}page？该账号已有的登录将随即失效。",
+    ]
     page.screenshot_step("2-disabled")
     with demo.owner.connect() as conn:
         active = conn.execute(

@@ -201,7 +201,7 @@
   async function resetPassword(a) {
     const held = a.can_unmask || a.unmask_void;
     const asked =
-      "重设账号 " + a.username + " 的密码？其已登录的随即失效。" +
+      "重设账号 " + a.username + " 的密码？该账号已有的登录将随即失效。" +
       (held ? "\n其查看个人信息明文的权限将一并收回，如仍需要，须在本人修改密码后重新授予。" : "");
     if (!window.confirm(asked)) return;
     try {
@@ -214,7 +214,7 @@
   }
 
   async function setActive(a, active) {
-    if (!active && !window.confirm("停用账号 " + a.username + "？其已登录的随即失效。")) return;
+    if (!active && !window.confirm("停用账号 " + a.username + "？该账号已有的登录将随即失效。")) return;
     await act(a, "/active", { active: active }, active ? "已启用" : "已停用");
   }
 
