@@ -65,6 +65,10 @@ def _reveal(page: RecordedPage, reason: str) -> None:
     form = page.locator("#cz-unmask")
     expect(form).to_be_visible()
     expect(page.locator("#cz-unmask-submit")).to_have_text("查看反映人联系方式")
+    # the reason box says what its button does (a user trial: 「查看完整信息的事由」 over it)
+    expect(form.locator("label[for='cz-unmask-reason']")).to_have_text(
+        "查看反映人联系方式的事由（将记入审计日志）"
+    )
     expect(page.locator("#cz-reporter-name")).to_have_text(MASKED_NAME)
     expect(page.locator("#cz-reporter-phone")).to_have_text(MASKED_PHONE)
     assert PHONE not in page.content()

@@ -359,7 +359,10 @@
     const handles = ["commander", "dispatcher", "grid_worker", "department"].includes(page.me.role);
     form.hidden = !(handles && d.can_reveal_reporter);
     const byWork = d.can_reveal_reporter && !page.me.can_unmask;
-    $("cz-unmask-submit").textContent = byWork ? "查看反映人联系方式" : "查看完整信息";
+    // the reason box is named as its button (a user trial: 「查看完整信息的事由」 over 「查看反映人联系方式」)
+    const asked = byWork ? "查看反映人联系方式" : "查看完整信息";
+    $("cz-unmask-submit").textContent = asked;
+    form.querySelector("label[for='cz-unmask-reason']").textContent = asked + "的事由（将记入审计日志）";
     if (!handles) {
       note.textContent = "个人信息已脱敏显示。";
     } else if (byWork) {
