@@ -10,7 +10,9 @@ commands (:data:`OWN_COMMANDS`: ``zongzhi db stop``, ``db status`` …), which n
 (:func:`plugged`). A command module imports what its commands need (SQLAlchemy, Alembic,
 pandas …) inside them, never at module level (``tests/test_cli_startup.py``), and never imports
 this module: under ``python -m layers.cli`` that would be a second copy of it, which would
-load every plugin again onto a root of its own.
+load every plugin again onto a root of its own. The ``db`` commands here load rich's console
+and tables only where they print with them, and ``db status`` the database's libraries only
+once it found a database that runs (``tests/test_cli_start_lazy.py``).
 
 The help clerks and admins read is Simplified Chinese, laid out by click's plain formatter
 (``rich_markup_mode=None`` on every group): rich breaks lines only at spaces, so its help
@@ -24,15 +26,17 @@ from __future__ import annotations
 
 import sys
 from functools import cache
+from typing import TYPE_CHECKING
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
 from layers.cli_gc import claim_process
 from layers.cli_language import speak_chinese
 from layers.embedded import EmbeddedCluster, EmbeddedError
 from layers.settings import Argon2CostRefused, Settings
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 root = typer.Typer(
     help="综治态势一张图（Zongzhi）：辖区、网格、案事件、视频点位、特殊人群与热点分析。",
@@ -45,13 +49,19 @@ db_app = typer.Typer(
     rich_markup_mode=None,
 )
 root.add_typer(db_app, name="db")
-console = Console()
 EXTERNAL = "已设置 ZONGZHI_DATABASE_URL：使用该地址的数据库服务器"
 """What ``db start`` and ``db stop`` say of a database they do not run."""
 
 
+@cache
+def _console() -> Console:
+    from rich.console import Console  # not for ``db stop``, which prints plain lines
+
+    return Console()
+
+
 def _fail(message: str) -> typer.Exit:
-    console.print(f"[bold red]错误：[/]{message}", soft_wrap=True)
+    _console().print(f"[bold red]错误：[/]{message}", soft_wrap=True)
     return typer.Exit(code=1)
 
 
@@ -62,13 +72,13 @@ def db_start() -> None:
 
     settings = Settings.from_env()
     if not settings.embedded:
-        console.print(EXTERNAL + "，无需启动。", soft_wrap=True)
+        _console().print(EXTERNAL + "，无需启动。", soft_wrap=True)
     try:
         urls = resolve_urls(settings, start=True)
     except EmbeddedError as exc:
         raise _fail(str(exc)) from exc
     if settings.embedded:
-        console.print(
+        _console().print(
             f"数据库已启动：{settings.pg_dir}，地址 127.0.0.1:{_port(settings)}", soft_wrap=True
         )
     _migrate(urls.owner)
@@ -79,10 +89,10 @@ def db_stop() -> None:
     """Stop the embedded cluster."""
     settings = Settings.from_env()
     if not settings.embedded:
-        console.print(EXTERNAL + "，不由本平台停止。", soft_wrap=True)
+        typer.echo(EXTERNAL + "，不由本平台停止。")
         return
     stopped = EmbeddedCluster(settings.pg_dir).stop()
-    console.print("数据库已停止" if stopped else "数据库没有运行，无需停止")
+    typer.echo("数据库已停止" if stopped else "数据库没有运行，无需停止")
 
 
 @db_app.command(
@@ -134,23 +144,29 @@ def db_url(
 
 @db_app.command("status", help="显示数据库在哪里、是否在运行，以及表结构的版本。")
 def db_status() -> None:
-    """Show where the database is, whether it runs, and its migration revision."""
-    from sqlalchemy import text
+    """Show where the database is, whether it runs, and its migration revision.
 
-    from layers import migrate
-    from layers.database import make_engine, resolve_urls
+    An embedded cluster that is stopped is said (exit code 3) before SQLAlchemy and psycopg
+    are imported: they are for asking a database that runs.
+    """
+    from rich.table import Table
 
     settings = Settings.from_env()
     table = Table(show_header=False)
     table.add_row("方式", "内嵌" if settings.embedded else "外部服务器（ZONGZHI_DATABASE_URL）")
     if settings.embedded:
-        cluster = EmbeddedCluster(settings.pg_dir)
+        running = EmbeddedCluster(settings.pg_dir).running()
         table.add_row("数据目录", str(settings.pg_dir))
-        table.add_row("运行中", "是" if cluster.running() else "否")
-        if not cluster.running():
-            console.print(table)
+        table.add_row("运行中", "是" if running else "否")
+        if not running:
+            _console().print(table)
             raise typer.Exit(code=3)
         table.add_row("端口", str(_port(settings)))
+    from sqlalchemy import text
+
+    from layers import migrate
+    from layers.database import make_engine, resolve_urls
+
     engine = make_engine(resolve_urls(settings).owner, pool_size=1)
     try:
         with engine.connect() as conn:
@@ -159,7 +175,7 @@ def db_status() -> None:
         table.add_row("表结构版本", migrate.current_revision(engine) or "（尚未建立）")
     finally:
         engine.dispose()
-    console.print(table)
+    _console().print(table)
 
 
 def _port(settings: Settings) -> int:
@@ -174,7 +190,7 @@ def _migrate(owner_url: str, revision: str = "head") -> None:
     try:
         before = migrate.current_revision(engine)
         migrate.upgrade(engine, revision)
-        console.print(migration_summary(before, migrate.current_revision(engine)))
+        _console().print(migration_summary(before, migrate.current_revision(engine)))
     finally:
         engine.dispose()
 

@@ -16,30 +16,44 @@ words come out:
 The formatter also lays help out by terminal cells (a Chinese character takes two), which
 click's counting of characters did not: lines of Chinese ran twice the terminal's width.
 
+Typer converts every parameter's value with a pydantic ``TypeAdapter`` it builds on first use,
+even an option not given (``--help`` absent: its value is None, which no adapter converts), so
+every command loaded pydantic (some 45-60 ms). The classes here give each parameter a
+conversion that is deferred (:class:`DeferredCoercion`): nothing to convert (None) or a value
+already of the parameter's plain type (``str``, ``int``, ``float`` without bounds) is taken as
+typer's adapter would return it, and any other value is converted by typer's own adapter,
+built then.
+
 Nothing here touches the process: no locale, no environment, no gettext domain; the web server
 ``zongzhi serve`` starts is not affected. :func:`speak_chinese` gives every command and group of
 an app (the plugged-in ones too) these classes. What is used of typer's private ``typer._click``
 is click's documented API: its ``HelpFormatter`` is extended, its ``Context`` names a type, and
 the formatter reaches the commands through click's ``Context.formatter_class`` and
-``Command.context_class``. Nothing of typer's or click's is patched.
+``Command.context_class``. Nothing of typer's or click's is patched; the deferred conversion
+is typer's ``RuntimeParam`` extended, set where typer keeps the one it builds on first use (a
+parameter's ``_runtime_param``, :func:`defer_coercion`).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 import typer
 from rich.cells import cell_len
 from typer._click import Context as ClickContext
 from typer._click import HelpFormatter
-from typer.core import TyperCommand, TyperGroup
+from typer._click import Parameter as ClickParameter
+from typer._coercion import RuntimeParam, build_runtime_param
+from typer.core import TyperCommand, TyperGroup, _TyperParameter
 from typer.models import DefaultPlaceholder
 
-Catalog = tuple[tuple[re.Pattern[str], str], ...]
-"""English templates (regular expressions matched whole) and their Chinese."""
+Catalog = tuple[tuple[str, str], ...]
+"""English templates (regular expressions matched whole, ``.`` across lines too) and their
+Chinese; each is compiled when first matched (``re``'s cache), not as every command starts."""
 
 USAGE = "用法："
 TRY_HELP = "查看帮助：{command} {option}"
@@ -81,7 +95,7 @@ PATH_KINDS = {"file": "文件", "dir": "文件夹", "path": "路径"}
 
 
 def _catalog(*pairs: tuple[str, str]) -> Catalog:
-    return tuple((re.compile(english, re.DOTALL), chinese) for english, chinese in pairs)
+    return pairs
 
 
 HELP_EXTRAS = _catalog(
@@ -183,7 +197,7 @@ def translate(message: str, catalog: Catalog = MESSAGES) -> str | None:
     True
     """
     for pattern, chinese in catalog:
-        found = pattern.fullmatch(message)
+        found = re.fullmatch(pattern, message, re.DOTALL)
         if found is not None:
             parts = found.groupdict(default="")
             return chinese.format(**{key: _part(key, value) for key, value in parts.items()})
@@ -302,19 +316,20 @@ def folded(text: str, width: int) -> list[str]:
     return lines
 
 
-_PIECE = re.compile(
+_PIECE = (
     r"[（「『【〈《“‘\[(]*"  # opening marks go with what follows them
     r"(?:[^\s\u2e80-\uffef]+|[\u2e80-\uffef])"  # a Latin word, or one wide character
     r"[，。、；：！？）」』】〉》”’\])]*"  # closing marks go with what precedes them
     r"|\s+"
 )
-"""What a line of help breaks between (every character belongs to one piece)."""
+"""What a line of help breaks between (every character belongs to one piece): a pattern
+compiled when help is first folded."""
 
 
 def _filled(paragraph: str, width: int) -> list[str]:
     lines: list[str] = []
     line = ""
-    for piece in _PIECE.findall(paragraph):
+    for piece in re.findall(_PIECE, paragraph):
         if line and cell_len(line + piece.rstrip()) > width:
             lines.append(line.rstrip())
             line = piece.lstrip()
@@ -368,6 +383,70 @@ class ChineseHelpFormatter(HelpFormatter):
         self.write(f"{' ' * indent}{line}".rstrip() + "\n")
 
 
+PLAIN_TYPES = (str, int, float)
+"""Types whose values typer's adapter returns unchanged (no parser, no bounds)."""
+
+
+@dataclass(frozen=True)
+class DeferredCoercion(RuntimeParam):
+    """Typer's conversion of a parameter's value, its pydantic adapter built only when needed.
+
+    Typer's ``RuntimeParam.coerce`` gives None (a parameter not given) back without converting
+    it; a value already of the parameter's plain type (:data:`PLAIN_TYPES`, with no parser of
+    its own and no bounds) is what typer's adapter would return, and is returned as it is. Any
+    other value is converted by the conversion typer builds (loading pydantic), which then
+    replaces this one on the parameter.
+    """
+
+    def _coerce_value(self, value: Any, param: _TyperParameter, ctx: ClickContext) -> Any:
+        info = self.parameter_info
+        plain = (
+            self.annotation in PLAIN_TYPES
+            and type(value) is self.annotation
+            and info.parser is None
+            and info.min is None
+            and info.max is None
+        )
+        if plain:
+            return value
+        built = build_runtime_param(param.type_descriptor)
+        param._runtime_param = built
+        return built.coerce(value, param=param, ctx=ctx)
+
+
+def defer_coercion(params: Iterable[ClickParameter]) -> None:
+    """Give each of typer's parameters not yet converting a :class:`DeferredCoercion`.
+
+    Parameters
+    ----------
+    params : iterable of click parameters
+        A command's parameters (its help option too); others than typer's are left alone.
+
+    Examples
+    --------
+    >>> app = typer.Typer(add_completion=False)
+    >>> @app.command()
+    ... def greet(name: str = "世界", times: int = 1) -> None:
+    ...     print(f"你好，{name}" * times)
+    >>> command = typer.main.get_command(app)
+    >>> defer_coercion(command.params)
+    >>> command.main(["--name", "网格员"], standalone_mode=False)
+    你好，网格员
+    >>> [type(param._runtime_param).__name__ for param in command.params]
+    ['DeferredCoercion', 'DeferredCoercion']
+    >>> command.main(["--times", "2"], standalone_mode=False)  # "2": typer's own conversion
+    你好，世界你好，世界
+    >>> [type(param._runtime_param).__name__ for param in command.params]
+    ['DeferredCoercion', 'AdapterRuntimeParam']
+    """
+    for param in params:
+        if isinstance(param, _TyperParameter) and param._runtime_param is None:
+            descriptor = param.type_descriptor
+            param._runtime_param = DeferredCoercion(
+                parameter_info=descriptor.parameter_info, annotation=descriptor.annotation
+            )
+
+
 class ChineseContext(typer.Context):
     """A command's context whose help and usage are written by :class:`ChineseHelpFormatter`."""
 
@@ -375,15 +454,30 @@ class ChineseContext(typer.Context):
 
 
 class ChineseCommand(TyperCommand):
-    """A typer command whose help and usage are in Chinese."""
+    """A typer command whose help and usage are in Chinese, its values converted when needed."""
 
     context_class = ChineseContext
+
+    def get_params(self, ctx: ClickContext) -> list[ClickParameter]:
+        """Return the parameters (the help option too), their conversion deferred."""
+        params = super().get_params(ctx)
+        defer_coercion(params)
+        return params
 
 
 class ChineseGroup(TyperGroup):
-    """A typer group whose help and usage, and the usage errors under it, are in Chinese."""
+    """A typer group whose help and usage, and the usage errors under it, are in Chinese.
+
+    Its own options' values are converted when needed, as :class:`ChineseCommand`'s.
+    """
 
     context_class = ChineseContext
+
+    def get_params(self, ctx: ClickContext) -> list[ClickParameter]:
+        """Return the group's own parameters (the help option too), their conversion deferred."""
+        params = super().get_params(ctx)
+        defer_coercion(params)
+        return params
 
     def make_context(
         self,

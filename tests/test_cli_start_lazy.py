@@ -5,8 +5,10 @@ Every ``zongzhi`` command, ``--help`` included, loads the ``serve`` command's mo
 (which the user commands read the time zone from): numpy came with the first through
 :mod:`geo.codes`, psycopg with the second. The ``db`` commands need psycopg and SQLAlchemy
 (:mod:`layers.database`) but not numpy, which :mod:`geo.codes` imports for its vectorised ID
-validator only. Each check runs in a fresh interpreter, since this process has long loaded them
-all.
+validator only; and ``db status`` asks for neither until it found a database that runs. No
+command loads pydantic for the options it was not given (typer converted the absent ``--help``
+with a pydantic adapter: :class:`layers.cli_language.DeferredCoercion`). Each check runs in a
+fresh interpreter, since this process has long loaded them all.
 """
 
 from __future__ import annotations
@@ -38,6 +40,8 @@ HEAVY = (
     "geopandas",
     "psycopg",
     "sqlalchemy",
+    "sqlalchemy.orm",
+    "pydantic",
 )
 """Libraries the command line must not load to start or to show its help."""
 
@@ -76,8 +80,13 @@ def test_the_command_line_and_its_help_load_no_heavy_library() -> None:
 
 
 def test_the_db_commands_load_no_numpy(tmp_path: Path) -> None:
-    # layers.database takes its scope ranges from geo.codes, whose ID validator needs numpy
-    for args in (["db", "url"], ["db", "status"]):
+    # layers.database takes its scope ranges from geo.codes, whose ID validator needs numpy;
+    # db stop, and db status on a cluster that is stopped, need no database library at all
+    for args, needed in (
+        (["db", "url"], ["psycopg", "sqlalchemy", "sqlalchemy.orm"]),
+        (["db", "stop"], []),
+        (["db", "status"], []),
+    ):
         shown = _loaded_after(
             "import contextlib, io, os, runpy, sys\n"
             f"os.environ['ZONGZHI_HOME'] = {str(tmp_path)!r}\n"
@@ -88,7 +97,7 @@ def test_the_db_commands_load_no_numpy(tmp_path: Path) -> None:
             f"    runpy.run_path({ZONGZHI!r}, run_name='__main__')\n"
             "print(out.getvalue().count('否'))"
         )
-        assert shown["loaded"] == ["psycopg", "sqlalchemy"], args
+        assert shown["loaded"] == needed, args
     assert shown["said"][-1] == "1"  # db status: 运行中 否 (no cluster in an empty home)
     probe = _loaded_after(
         "import sys\n"
