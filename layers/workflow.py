@@ -249,6 +249,19 @@ NOTE_REQUIRED: dict[str, str] = {
 NO_VISIT_REASON = "不回访的原因"
 #: The refusal of a 销号 without 回访 that states no reason.
 NO_VISIT_REFUSAL = "未回访的案件销号须说明不回访的原因"
+#: Why a case is not 退回'd from each state it cannot be: 退回 gives back a dispatch (派单) the
+#: worker, unit or department holds, between its 派单 and its 办结 (a user trial: a case refused
+#: 退回 read 「案件当前状态为“已办结”，不能退回」, about the case's state, not about the 派单).
+RETURN_REFUSALS: dict[str, str] = {
+    S.REGISTERED.value: "该案件尚未派单，没有可退回的派单",
+    S.TRIAGED.value: "该案件尚未派单（或派单已退回、已撤回），没有可退回的派单",
+    S.ESCALATED.value: "该案件已上报，待上级分流，没有可退回的派单",
+    S.LEGAL_ROUTE.value: "该案件调解不成、已转法治化途径，原派单随之结束，没有可退回的派单",
+    S.RESOLVED.value: "该案件已办结，派单已完成，不能再退回",
+    S.EVALUATED.value: "该案件已办结并评价，派单已完成，不能再退回",
+    S.VISITED.value: "该案件已办结并回访，派单已完成，不能再退回",
+    S.ARCHIVED.value: "该案件已销号，派单已完成，不能再退回",
+}
 #: The refusal of a 回访 by the grid worker (or department) whose dispatch 办结'd the case: the
 #: 回访 checks the handling, so someone else makes it (trial AS M5; :mod:`layers.cases`).
 VISIT_BY_HANDLER_REFUSAL = "回访须由承办人以外的人员进行"
@@ -788,13 +801,9 @@ def check(
             dispatched_unit=dispatched_unit,
         )
         offered = "、".join(RULES[name].label for name in allowed)
-        why = (
-            f"该案件已由{Level(handling_level).label}级办理，不能再{rule.label}"
-            if state in rule.sources
-            else f"案件当前状态为“{S.label_of(state)}”，不能{rule.label}"
-        )
         raise Conflict(
-            why + (f"；当前可执行：{offered}" if offered else "；当前没有您可执行的操作"),
+            _state_refusal(action, state, handling_level)
+            + (f"；当前可执行：{offered}" if offered else "；当前没有您可执行的操作"),
             allowed=allowed,
         )
     if action == "supervision_reply" and supervised_until is None:
@@ -832,6 +841,26 @@ def check(
     return target_state(action, state, outcome=outcome)
 
 
+def _state_refusal(action: str, state: str, handling_level: int) -> str:
+    """Say why ``action`` is not possible from ``state`` (a 退回 in terms of its 派单).
+
+    Examples
+    --------
+    >>> _state_refusal("archive", "registered", 4)
+    '案件当前状态为“已登记”，不能销号'
+    >>> _state_refusal("return", "resolved", 4)
+    '该案件已办结，派单已完成，不能再退回'
+    >>> _state_refusal("escalate", "registered", 1)
+    '该案件已由省级办理，不能再上报'
+    """
+    rule = RULES[action]
+    if state in rule.sources:
+        return f"该案件已由{Level(handling_level).label}级办理，不能再{rule.label}"
+    if action == "return" and state in RETURN_REFUSALS:
+        return RETURN_REFUSALS[state]
+    return f"案件当前状态为“{S.label_of(state)}”，不能{rule.label}"
+
+
 def _level_refusal(
     rule: Rule, actor_level: int, handling_level: int, held_by: str | None = None
 ) -> str:
@@ -842,13 +871,15 @@ def _level_refusal(
         return f"{rule.label}须由办理该案件的{by}填写：您在{own}级"
     if rule.level is LevelRule.DISPATCH:
         above = "（上级可督办、催办或提级办理）" if actor_level < handling_level else ""
+        # a 退回 is asked for by who holds the 派单, not filled in as a 办结 is
+        made = "提出" if rule is RULES["return"] else "填写"
         if held_by:
             return (
                 f"该案件由{case_level}级办理、已派给{held_by}：{rule.label}须由承办单位或"
-                f"{case_level}级办理人员填写；您在{own}级{above}"
+                f"{case_level}级办理人员{made}；您在{own}级{above}"
             )
         return (
-            f"该案件由{case_level}级办理：{rule.label}须由{case_level}级办理人员填写；"
+            f"该案件由{case_level}级办理：{rule.label}须由{case_level}级办理人员{made}；"
             f"您在{own}级{above}"
         )
     if rule.level in (LevelRule.AT, LevelRule.HANDLING):

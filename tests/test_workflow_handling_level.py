@@ -121,7 +121,7 @@ def test_a_county_case_sent_to_a_bureau_is_the_bureaus_and_the_countys_alone(
         "该案件由县级办理、已派给县司法局：处置反馈须由承办单位或县级办理人员填写；您在乡镇级"
     )
     assert _refusal(world, case, "return", below_and_above["省"], note="不属本部门") == (
-        "该案件由县级办理、已派给县司法局：退回须由承办单位或县级办理人员填写；"
+        "该案件由县级办理、已派给县司法局：退回须由承办单位或县级办理人员提出；"
         "您在省级（上级可督办、催办或提级办理）"
     )
     assert case.state == "accepted"
