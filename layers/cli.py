@@ -261,8 +261,8 @@ def main() -> None:
     garbage collector off and freezes them out of its sweeps (:func:`layers.cli_gc.frozen_imports`).
     A command of :data:`OWN_COMMANDS` runs without loading the plugins. A cost of passwords
     refused (:class:`layers.settings.Argon2CostRefused`, raised where a command first hashes or
-    checks one: ``serve`` and ``demo`` as they start, ``user add`` at its hash) is said as the
-    other errors are, with no traceback.
+    checks one: ``serve`` and ``demo`` as they start, ``user add`` and ``user password`` before
+    they ask the password) is said as the other errors are, with no traceback.
     """
     claim_process()
     first = sys.argv[1] if len(sys.argv) > 1 else ""

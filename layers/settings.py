@@ -192,7 +192,8 @@ class Argon2Cost:
         Raises
         ------
         ValueError
-            Not three whole numbers named m, t and p, or a cost argon2 refuses.
+            Not three whole numbers named m, t and p, or a cost argon2 refuses: said in
+            Chinese, then English (:func:`malformed_cost_message`).
 
         Examples
         --------
@@ -200,8 +201,12 @@ class Argon2Cost:
         Argon2Cost(memory_kib=8, time_cost=1, parallelism=1)
         >>> Argon2Cost.parse("t=3, p=4, m=65536") == Argon2Cost()
         True
+        >>> Argon2Cost.parse("m=65536,t=3")  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        ValueError: $ZONGZHI_ARGON2 的写法无法识别：m=65536,t=3。应写成 m=内存（KiB）,t=...
         """
-        said = f"${ARGON2_VARIABLE} must read m=<KiB>,t=<passes>,p=<lanes>, got {text!r}"
+        said = malformed_cost_message(text)
         values: dict[str, int] = {}
         for part in text.split(","):
             key, _, value = part.strip().partition("=")
@@ -215,8 +220,41 @@ class Argon2Cost:
             raise ValueError(said)
         cost = cls(memory_kib=values["m"], time_cost=values["t"], parallelism=values["p"])
         if cost.time_cost < 1 or cost.parallelism < 1 or cost.memory_kib < 8 * cost.parallelism:
-            raise ValueError(f"{said}: argon2 needs t ≥ 1, p ≥ 1 and m ≥ 8 × p")
+            raise ValueError(malformed_cost_message(text, limits=True))
         return cost
+
+
+def malformed_cost_message(text: str, *, limits: bool = False) -> str:
+    """Return why a ``$ZONGZHI_ARGON2`` that is not a cost is refused (Chinese, then English).
+
+    Parameters
+    ----------
+    text : str
+        The variable as set.
+    limits : bool
+        It reads as a cost, but one argon2 refuses (``t`` or ``p`` under 1, ``m`` under 8 KiB
+        a lane).
+
+    Returns
+    -------
+    str
+        The refusal, naming the variable and the form it takes.
+
+    Examples
+    --------
+    >>> print(malformed_cost_message("m=64MiB,t=3,p=4"))  # doctest: +ELLIPSIS
+    $ZONGZHI_ARGON2 的写法无法识别：m=64MiB,t=3,p=4。应写成 m=内存（KiB）,t=迭代次数,p=并行度...
+    >>> print(malformed_cost_message("m=8,t=1,p=2", limits=True))  # doctest: +ELLIPSIS
+    $ZONGZHI_ARGON2 的写法无法识别：m=8,t=1,p=2。argon2 要求 t、p 至少为 1，m 至少为 8 × p；...
+    """
+    rule = "argon2 要求 t、p 至少为 1，m 至少为 8 × p；" if limits else ""
+    english = ": argon2 needs t ≥ 1, p ≥ 1 and m ≥ 8 × p" if limits else ""
+    return (
+        f"${ARGON2_VARIABLE} 的写法无法识别：{text}。{rule}"
+        "应写成 m=内存（KiB）,t=迭代次数,p=并行度，三项都是整数，如默认的 m=65536,t=3,p=4；"
+        "正式部署也可删除该变量，使用默认值。"
+        f" / ${ARGON2_VARIABLE} must read m=<KiB>,t=<passes>,p=<lanes>, got {text!r}{english}"
+    )
 
 
 def weak_cost_message(text: str) -> str:

@@ -114,7 +114,10 @@ def add(
 
     ``--unmask`` grants the unmask right at once: its grounds (``--reason``) are required and
     checked as ``grant-unmask``'s (:func:`layers.audit.check_reason`), and written to the
-    ``user.add`` audit entry, as the console's 授权依据 (trial AV M4).
+    ``user.add`` audit entry, as the console's 授权依据 (trial AV M4). What can be refused
+    without the database (the scope's code, the unmask right and its grounds, a cost of
+    passwords refused: :class:`layers.settings.Argon2CostRefused`) is said before the password
+    is asked.
     """
     from geo.codes import CodeError, written_division_code
     from layers import accounts
@@ -131,6 +134,7 @@ def add(
     if refused_unmask is not None:  # said before the password is asked
         raise fail(refused_unmask)
     grounds = _add_grounds(unmask, reason)  # also said before the password is asked
+    accounts.password_hasher()  # a cost of passwords refused: said before it is asked too
     password = _read_password(password_stdin, generate)
     try:
         with owner_session() as session:
@@ -504,6 +508,7 @@ def reset_password(
     from layers.account_admin import reset_password as reset
     from layers.errors import DomainError
 
+    accounts.password_hasher()  # a cost of passwords refused is said before it is asked
     with owner_session() as session:
         _account(session, name)  # a mistyped name is said before the password is asked
     password = _read_password(password_stdin, generate)
