@@ -130,11 +130,13 @@ def test_the_city_supervises_with_a_chinese_prompt_and_follows_it_on_its_desk(
 
 
 @pytest.mark.browser
-def test_the_command_pages_supervise_dialog_asks_in_chinese(
+def test_the_command_pages_supervise_and_summon_dialogs_speak_to_the_city(
     page: RecordedPage, console_demo: ConsoleDemo
 ) -> None:
     """督办 from the city's 待办队列: an empty 督办意见 is said in the page, and the 督办时限 read
-    as 2026-12-09 07:02 beneath its field (trial AM N2)."""
+    as 2026-12-09 07:02 beneath its field (trial AM N2); its 吹哨 lists the city's own bureaus
+    apart from its counties' and its example names the city's (a user trial: 市 and 县 bureaus
+    in one row under 「如：县公安局」)."""
     demo = console_demo
     county, city, county_commander, city_commander = _city(demo)
     *_, spot = _desk(demo)
@@ -166,4 +168,21 @@ def test_the_command_pages_supervise_dialog_asks_in_chinese(
     page.select_option("#zz-queue-scope", "supervised")
     expect(row).to_have_count(1)
     expect(row.locator(".zz-supervised-note")).to_contain_text("已督办，时限")
+
+    row.locator(".zz-act[data-action=summon]").click()
+    groups = page.locator("#zz-action-fields .zz-department-group")
+    expect(groups.first).to_have_attribute("data-group", "市级部门")
+    expect(groups.first.locator(".zz-department")).to_have_count(len(CITY_NAMES))
+    assert sorted(groups.first.locator(".zz-department").all_inner_texts()) == sorted(CITY_NAMES)
+    expect(groups.nth(1)).to_have_attribute("data-group", "县级及以下部门")
+    expect(groups.nth(1)).to_contain_text("县司法局")
+    expect(groups).to_have_count(2)
+    shown = page.locator("#zz-f-departments").get_attribute("placeholder") or ""
+    assert re.fullmatch("如：(.+)、(.+)", shown), shown
+    assert set(shown[2:].split("、")) <= set(CITY_NAMES), shown
+    groups.first.locator(".zz-department").first.click()
+    expect(page.locator("#zz-f-departments")).to_have_value(
+        groups.first.locator(".zz-department").first.inner_text()
+    )
+    page.screenshot_step("2-command-summon-lists-the-city-apart")
     page.assert_clean(demo.origin)

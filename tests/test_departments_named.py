@@ -18,13 +18,14 @@ from geo.codes import scope_range
 from layers.database import apply_scope
 from layers.dispatch import _DEPARTMENTS_NAMED
 from layers.model import Case, CaseEvent, Dispatch
-from tests.api_fixtures import TOWN_A1, VILLAGES, ApiWorld
+from tests.api_fixtures import CITY, TOWN_A1, VILLAGES, ApiWorld
 from tests.conftest import SuiteDatabase
 
 Headers = Callable[[str], dict[str, str]]
 AT = datetime(2031, 8, 2, 9, 0, tzinfo=UTC)
 # the township A1's villages name these; the other county's village names the last one
 HOUSING, POLICE, WATER, ELSEWHERE = "测名县住建局", "测名县公安局", "测名县水务局", "测名乙县民政局"
+CITY_POLICE = "测名市公安局"
 
 
 @pytest.fixture
@@ -116,3 +117,35 @@ def test_the_departments_are_read_through_their_partial_indexes(
             ).scalars()
         )
     assert "ix_dispatches_departments" in plan and "ix_case_events_summons" in plan, plan
+
+
+def test_a_city_s_list_names_its_own_departments_apart_from_its_counties(
+    api_client: TestClient, auth_headers: Headers, database: SuiteDatabase, named: None
+) -> None:
+    """A user trial: the city's 吹哨 list held 市 and 县 bureaus in one row; now by level."""
+    with database.owner.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO users (username, display_name, password_hash, role, scope_code)"
+                " VALUES ('dept.named.city', :name, 'x', 'department', :city)"
+            ),
+            {"name": CITY_POLICE, "city": CITY},
+        )
+    try:
+        answer = api_client.get("/api/departments", headers=auth_headers("cmd_city")).json()
+        ours = [
+            (g["label"], [n for n in g["names"] if n.startswith("测名")]) for g in answer["groups"]
+        ]
+        assert ours == [
+            ("市级部门", [CITY_POLICE]),
+            ("县级及以下部门", [HOUSING, ELSEWHERE, POLICE, WATER]),  # 3, 2, 2 (by name), 1
+        ]
+        # every name of the list is in one group, in the list's order
+        assert [n for g in answer["groups"] for n in g["names"]] == sorted(
+            answer["departments"], key=lambda n: n not in answer["groups"][0]["names"]
+        )
+        county = api_client.get("/api/departments", headers=auth_headers("cmd_a")).json()
+        assert county["groups"] == [] and POLICE in county["departments"]
+    finally:
+        with database.owner.begin() as conn:
+            conn.execute(text("DELETE FROM users WHERE username = 'dept.named.city'"))

@@ -9,13 +9,21 @@ With ``case``, the departments of the level handling that case
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
 from api.deps import BusinessUser, DeadlinesDep, SessionDep, utcnow
 from api.routers.cases import actor_of, case_json
-from layers import address_townships, cases, deadline_extensions, department_scope, dispatch
+from layers import (
+    address_townships,
+    cases,
+    deadline_extensions,
+    department_levels,
+    department_scope,
+    dispatch,
+)
 from layers.errors import Forbidden
 from layers.model import Role
 
@@ -29,9 +37,12 @@ def named(
     code: Annotated[str | None, Query(pattern=r"^\d{12}$")] = None,
     case: Annotated[int | None, Query(ge=1)] = None,
 ) -> dict[str, Any]:
-    """Return ``{"departments": [...]}``, the most named first, then the department accounts.
+    """Return ``{"departments": [...], "groups": [...]}``, the most named first, then the accounts.
 
-    With ``case``: the departments of its level (:func:`layers.dispatch.departments_for_case`).
+    ``groups`` (a city's or a province's account; else empty): the same names by level, its
+    own departments first (:func:`layers.department_levels.groups`), each ``label`` and
+    ``names``. With ``case``: the departments of its level
+    (:func:`layers.dispatch.departments_for_case`).
     """
     actor = actor_of(user)
     if case is not None:
@@ -39,7 +50,9 @@ def named(
     named = dispatch.departments_named(session, actor=actor, code=code)
     # and the department accounts of the county and above, which a 吹哨 picks from (AQ S3)
     accounts, _ = department_scope.known_departments(session, actor, code or actor.scope_code)
-    return {"departments": named + [a for a in accounts if a not in named]}
+    names = named + [a for a in accounts if a not in named]
+    by_level = department_levels.groups(session, actor, names)
+    return {"departments": names, "groups": [asdict(group) for group in by_level]}
 
 
 #: What anyone but a department is told at the department's desk.

@@ -861,11 +861,12 @@
     return text.split(/[、,，;；\s]+/).filter(Boolean);
   }
 
-  // The departments the user's area already named (GET /api/departments), read once per page.
+  // The departments the user's area already named (GET /api/departments), read once per page:
+  // {departments, groups}, the groups by level at a city or a province (市级部门 …), else none.
   let departmentsRead = null;
   function departmentsNamed() {
     if (!departmentsRead) {
-      departmentsRead = api("/api/departments").then((body) => body.departments, () => []);
+      departmentsRead = api("/api/departments").then((body) => body, () => ({ departments: [], groups: [] }));
     }
     return departmentsRead;
   }
@@ -874,13 +875,35 @@
    * Offer the departments the area already named under a department field (派往职能部门, or
    * 吹哨部门 when `several`): a click writes one in, or adds it to the list with 「、」, so the
    * same department is written the same way each time. Nothing is shown when none was named.
+   * A city's (a province's) list is grouped by level, its own first, and the field's example
+   * names its own (a user trial: 市 and 县 bureaus in one row under 「如：县公安局」).
    */
   function departmentChoices(input, several) {
     const box = document.createElement("div");
     box.className = "zz-departments d-flex flex-wrap gap-1 mt-1";
     box.setAttribute("aria-label", "常用部门");
     input.insertAdjacentElement("afterend", box);
-    departmentsNamed().then(function (names) {
+    departmentsNamed().then(function (body) {
+      const groups = body.groups && body.groups.length ? body.groups : [{ label: "", names: body.departments || [] }];
+      if (groups[0].label) input.placeholder = "如：" + groups[0].names.slice(0, 2).join("、");
+      groups.forEach(function (group) {
+        let into = box;
+        if (group.label) {
+          into = document.createElement("div");
+          into.className = "zz-department-group d-flex flex-wrap align-items-center gap-1 w-100";
+          into.dataset.group = group.label;
+          const said = document.createElement("span");
+          said.className = "small text-muted";
+          said.textContent = group.label + "：";
+          into.appendChild(said);
+          box.appendChild(into);
+        }
+        departmentButtons(group.names, into);
+      });
+    });
+    return box;
+
+    function departmentButtons(names, into) {
       names.forEach(function (name) {
         const b = document.createElement("button");
         b.type = "button";
@@ -892,10 +915,9 @@
           else if (!given.includes(name)) input.value = given.concat([name]).join("、");
           input.dispatchEvent(new Event("input"));
         });
-        box.appendChild(b);
+        into.appendChild(b);
       });
-    });
-    return box;
+    }
   }
 
   const LOCATE_TIMEOUT_MS = 20000;
@@ -1014,13 +1036,15 @@
     }
   }
 
-  // Photos picked on a phone to send with a form (trial AO M8): a case's 受理, 处置反馈 and 办结
-  // (case.js), a 走访 (visits.js). The server takes them as layers/photos.py says.
-  const PHOTO_MAX = 6; // layers/photos.py MAX_PHOTOS
-  const PHOTO_MB = 8; // layers/photos.py MAX_BYTES
-  const PHOTO_PIXELS = 60000000; // layers/photos.py MAX_PIXELS
-  const PHOTO_SIDE = 1600; // layers/photos.py MAX_SIDE: the longer side the server keeps
-  const PHOTO_QUALITY = 0.85; // as the server encodes what it keeps (quality 85)
+  // Photos picked on a phone to send with a form (trial AO M8): a case's 上报 (dispatch.js), 受理,
+  // 处置反馈 and 办结 (case.js), a 走访 (visits.js). The server takes them as layers/photos.py
+  // says, its limits given with the code tables (photo_limits, web/render.py).
+  const photoLimits = tables.photo_limits || {};
+  const PHOTO_MAX = photoLimits.max_photos; // layers/photos.py MAX_PHOTOS
+  const PHOTO_MB = photoLimits.max_bytes / (1024 * 1024); // layers/photos.py MAX_BYTES
+  const PHOTO_PIXELS = photoLimits.max_pixels; // layers/photos.py MAX_PIXELS
+  const PHOTO_SIDE = photoLimits.max_side; // layers/photos.py MAX_SIDE: the longer side the server keeps
+  const PHOTO_QUALITY = photoLimits.quality / 100; // layers/photos.py QUALITY: as the server encodes it
   const PHOTO_TYPES = ["image/jpeg", "image/png"];
   /** What a photo field's label says after its name. */
   const PHOTO_LIMITS = "（选填，最多 " + PHOTO_MAX + " 张，每张不超过 " + PHOTO_MB + " MB）";
@@ -1048,9 +1072,11 @@
   }
 
   /**
-   * A photo over the server's limits (a 16 MB shot of a 50-megapixel phone, trial AS m1) drawn
+   * A photo larger than the server keeps (a 4.9 MB 12-megapixel shot took 100 s to send on a
+   * slow link, s49; a 16 MB one of a 50-megapixel phone was over the limits, trial AS m1) drawn
    * again in the browser as the server would keep it: a JPEG of at most PHOTO_SIDE px on its
-   * longer side (the browser turns it upright, and leaves its EXIF behind). Null if it fails.
+   * longer side at the server's quality (the <img> turns it upright as its EXIF says, and the
+   * canvas leaves the EXIF behind). Null if it fails.
    */
   function shrunk(img, file) {
     const scale = Math.min(1, PHOTO_SIDE / Math.max(img.naturalWidth, img.naturalHeight));
@@ -1074,16 +1100,18 @@
 
   /**
    * The photo to send for `file`, or why it cannot be sent: one the browser cannot read is
-   * refused by name (a text renamed .jpg, trial AP m2); one over the size or pixel limit is
-   * shrunk first, and refused only if it still is over.
+   * refused by name (a text renamed .jpg, trial AP m2); one larger than the server keeps is
+   * shrunk to what it keeps first (the original sent if that is no smaller, unless it is over
+   * the size or pixel limit), and refused only if it still is over.
    */
   async function photoToSend(file) {
     const img = await decoded(file);
     if (!img) return { refusal: "照片 " + file.name + " 无法识别为图片" };
-    const big = file.size > PHOTO_MB * 1024 * 1024 || img.naturalWidth * img.naturalHeight > PHOTO_PIXELS;
-    if (!big) return { file: file };
+    const over = file.size > PHOTO_MB * 1024 * 1024 || img.naturalWidth * img.naturalHeight > PHOTO_PIXELS;
+    if (!over && Math.max(img.naturalWidth, img.naturalHeight) <= PHOTO_SIDE) return { file: file };
     const smaller = await shrunk(img, file);
-    if (!smaller) return { refusal: "照片 " + file.name + " 无法识别为图片" };
+    if (!smaller) return over ? { refusal: "照片 " + file.name + " 无法识别为图片" } : { file: file };
+    if (!over && smaller.size >= file.size) return { file: file };
     if (smaller.size > PHOTO_MB * 1024 * 1024) {
       return { refusal: "图片过大：每张不超过 " + PHOTO_MB + " MB（" + file.name + "）" };
     }
