@@ -10,8 +10,8 @@ case, then worker, then the audit log — so concurrent writers cannot deadlock.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -39,6 +39,7 @@ from layers import (
     repeat_alerts,
     repeat_match,
     summon_asks,
+    summon_replies,
     urgency,
     workflow,
 )
@@ -2550,6 +2551,7 @@ LATEST_ACTIONS = (
     "supervision_reply",
     "escalate",
     "hand_down",
+    *summon_replies.ACTIONS,
 )
 
 
@@ -2568,7 +2570,8 @@ class EventFact:
     note : str or None
         What was said (退回原因, 办理说明, 督办意见 …).
     payload : dict
-        Its parameters (``outcome``, ``deadline``, ``from_level`` …).
+        Its parameters (``outcome``, ``deadline``, ``from_level`` …); a standing 督办's also
+        ``by_unit_name``, the name of its ``by_unit`` (:func:`latest`).
     """
 
     action: str
@@ -2615,6 +2618,11 @@ class Latest:
     awaiting : layers.urgency.Waiting or None
         The dispatch not 受理'd yet: since when, its limit and to whom (已派单 N 分钟未受理,
         trial AZ M7).
+    summoned : list of layers.summon_replies.Answer
+        While the case is open, each department a 吹哨 of it named and whether it has answered
+        since (:func:`layers.summon_replies.answers`, the rule the department's desk reads):
+        the summoning level's queue row says 「吹哨 已反馈 1/2」 (a user trial: it said
+        nothing while the department's desk said 已反馈).
     """
 
     returned: EventFact | None = None
@@ -2625,6 +2633,7 @@ class Latest:
     reopened: EventFact | None = None
     dispatched_unit: str | None = None
     awaiting: urgency.Waiting | None = None
+    summoned: list[summon_replies.Answer] = field(default_factory=list)
 
     def as_json(self) -> dict[str, Any]:
         """Return it as the API gives it (``None`` for what does not apply)."""
@@ -2638,15 +2647,37 @@ class Latest:
                 ("moved", self.moved),
                 ("reopened", self.reopened),
             )
-        } | {"awaiting": self.awaiting.as_json() if self.awaiting is not None else None}
+        } | {
+            "awaiting": self.awaiting.as_json() if self.awaiting is not None else None,
+            "summon": self.summon_json(),
+        }
+
+    def summon_json(self) -> dict[str, Any] | None:
+        """Return the 吹哨 standing as the API gives it, or ``None`` without one.
+
+        Returns
+        -------
+        dict or None
+            ``departments`` (each ``name``, ``asked_at``, ``answered_at``, in the order
+            named), ``answered`` and ``total`` (how many of them have answered, of how many).
+        """
+        if not self.summoned:
+            return None
+        return {
+            "departments": [a.as_json() for a in self.summoned],
+            "answered": sum(a.answered_at is not None for a in self.summoned),
+            "total": len(self.summoned),
+        }
 
 
 def latest(session: Session, found: Sequence[Case]) -> dict[int, Latest]:
-    """Return what a desk reads beside each case: 退回, 办结, 督办 and 回复, 上报/交办, 重新办理.
+    """Return what a desk reads beside each case: 退回, 办结, 督办 and 回复, 上报/交办, 吹哨 ….
 
     One read of the cases' events of :data:`LATEST_ACTIONS` (the ``case_id`` index), one
-    of their dispatches to a unit (:attr:`Latest.dispatched_unit`), and one of those not
-    受理'd yet (:attr:`Latest.awaiting`).
+    of their dispatches to a unit (:attr:`Latest.dispatched_unit`), one of those not
+    受理'd yet (:attr:`Latest.awaiting`), and, when a 督办 stands with its unit's code
+    (``by_unit``), one of those units' names: its payload's ``by_unit_name`` (玉溪市, the
+    county's 被督办 said no one, a user trial).
 
     Parameters
     ----------
@@ -2668,8 +2699,16 @@ def latest(session: Session, found: Sequence[Case]) -> dict[int, Latest]:
         .where(CaseEvent.case_id.in_(out), CaseEvent.action.in_(LATEST_ACTIONS))
         .order_by(CaseEvent.case_id, CaseEvent.id)
     )
+    said: dict[int, list[summon_replies.Said]] = {}
     for event in rows:
         facts = out[event.case_id]
+        if event.action in summon_replies.ACTIONS:
+            said.setdefault(event.case_id, []).append(
+                summon_replies.Said(
+                    event.id, event.action, event.at, event.actor_name, event.payload or {}
+                )
+            )
+            continue
         fact = EventFact(
             event.action, event.at, event.actor_name, event.note, dict(event.payload or {})
         )
@@ -2694,6 +2733,9 @@ def latest(session: Session, found: Sequence[Case]) -> dict[int, Latest]:
             facts.resolved = None
         if case.supervision_deadline is None:
             facts.supervised, facts.replied = None, None
+        if case.state in workflow.OPEN_STATES and case.id in said:
+            facts.summoned = summon_replies.answers(said[case.id])
+    _name_supervising_units(session, out.values())
     _read_dispatched_units(session, found, out)
     for case_id, waiting in urgency.read(session, found).items():
         out[case_id].awaiting = waiting
@@ -2705,6 +2747,24 @@ def latest(session: Session, found: Sequence[Case]) -> dict[int, Latest]:
 _DISPATCH_WORK = frozenset(
     state for name in workflow.OWN_DISPATCH_ACTIONS for state in workflow.RULES[name].sources
 )
+
+
+def _name_supervising_units(session: Session, facts: Iterable[Latest]) -> None:
+    """Give each standing 督办 with a ``by_unit`` its unit's name, ``by_unit_name``: one read."""
+    standing = {
+        id(f): (f, f.supervised, str(f.supervised.payload["by_unit"]))
+        for f in facts
+        if f.supervised is not None and f.supervised.payload.get("by_unit")
+    }
+    if not standing:
+        return
+    codes = sorted({code for _, _, code in standing.values()})
+    rows = session.execute(
+        select(Jurisdiction.code, Jurisdiction.name).where(Jurisdiction.code.in_(codes))
+    )
+    names = {str(code): str(name) for code, name in rows}
+    for f, fact, code in standing.values():
+        f.supervised = replace(fact, payload=fact.payload | {"by_unit_name": names.get(code)})
 
 
 def _read_dispatched_units(session: Session, found: Sequence[Case], out: dict[int, Latest]) -> None:

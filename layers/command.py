@@ -565,8 +565,12 @@ def _case_json(
 def _supervision_json(facts: cases.Latest, new: bool) -> dict[str, Any]:
     """Return a listed case's standing 督办 (who, when, 督办意见, 时限), new to the unit or not."""
     fact = facts.supervised
-    # 已派单 N 分钟未受理 (trial AZ M7): since when its dispatch waits, to whom, its limit
-    awaiting = {"awaiting": facts.awaiting.as_json() if facts.awaiting is not None else None}
+    # 已派单 N 分钟未受理 (trial AZ M7): since when its dispatch waits, to whom, its limit; and
+    # the 吹哨 standing, how many of its departments answered (吹哨 已反馈 1/2)
+    awaiting = {
+        "awaiting": facts.awaiting.as_json() if facts.awaiting is not None else None,
+        "summon": facts.summon_json(),
+    }
     if fact is None:
         return {"supervision": None} | awaiting
     return {
@@ -781,8 +785,10 @@ def feed(
         :func:`layers.dispatch.recent_recalls`: who, why, when). A queued case or task also
         carries its standing ``supervision`` (督办: ``at``, ``by``, ``note``, ``deadline``, and
         ``new`` when nobody at the unit's level or below has acted on it since), ``None``
-        without one, and its ``extension`` (申请延期 of its current round, ``status``
-        ``pending`` while it waits: :mod:`layers.deadline_extensions`);
+        without one, its ``summon`` (吹哨: each department named and whether it answered,
+        :meth:`layers.cases.Latest.summon_json`), ``None`` without one, and its ``extension``
+        (申请延期 of its current round, ``status`` ``pending`` while it waits:
+        :mod:`layers.deadline_extensions`);
         ``supervisions`` lists the new 督办 of the unit's range (:func:`new_supervisions`, at
         most :data:`SUPERVISIONS_LISTED`, ``supervisions_total`` counts them);
         ``hotspot_runs`` says the window, period and cell size of the runs the 近期热点 card

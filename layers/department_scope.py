@@ -27,6 +27,7 @@ from sqlalchemy.dialects.postgresql import TEXT as PG_TEXT
 from sqlalchemy.orm import Session, aliased
 
 from geo.codes import division_level, enclosing_code, scope_range
+from layers import summon_replies
 from layers.accounts import Reader
 from layers.disclosure import audit_refusal, own_values
 from layers.errors import Forbidden, InvalidInput
@@ -364,7 +365,8 @@ def desk(session: Session, actor: Actor, *, now: datetime) -> list[DeskRow]:
 
     A 吹哨 counts as answered (``answered``) once a 吹哨反馈 of a department the account acts
     for follows the latest 吹哨 of the case naming one of them; a later 吹哨 makes it
-    unanswered again (trial AT M5: an answered 吹哨 stayed under 被吹哨).
+    unanswered again (trial AT M5: an answered 吹哨 stayed under 被吹哨). The rule is
+    :func:`layers.summon_replies.answer`, which the summoning level's queue row reads too.
 
     Parameters
     ----------
@@ -461,19 +463,20 @@ def _summoned(
             latest[case.id] = (case, event)
     answered: dict[int, datetime] = {}
     if latest:
-        replies = session.execute(
-            select(CaseEvent.case_id, CaseEvent.at, CaseEvent.id)
-            .where(
+        replies = session.scalars(
+            select(CaseEvent).where(
                 CaseEvent.case_id.in_(list(latest)),
                 CaseEvent.action == "summon_reply",
                 CaseEvent.payload["department"].astext.in_(list(names)),
             )
-            .order_by(CaseEvent.at, CaseEvent.id)
         ).all()
-        for case_id, at, event_id in replies:
-            summon = latest[case_id][1]
-            if (at, event_id) > (summon.at, summon.id):
-                answered[case_id] = at
+        said: dict[int, list[summon_replies.Said]] = {k: [_said(e)] for k, (_, e) in latest.items()}
+        for reply in replies:
+            said[reply.case_id].append(_said(reply))
+        for case_id, events in said.items():  # the rule the summoning level reads too
+            _, answer = summon_replies.answer(events, names)
+            if answer is not None:
+                answered[case_id] = answer.at
     rows: list[DeskRow] = []
     for case, event in latest.values():
         named = [str(d) for d in (event.payload or {}).get("departments", [])]
@@ -492,6 +495,12 @@ def _summoned(
             )
         )
     return sorted(rows, key=lambda r: r.group == "answered")
+
+
+def _said(event: CaseEvent) -> summon_replies.Said:
+    return summon_replies.Said(
+        event.id, event.action, event.at, event.actor_name, event.payload or {}
+    )
 
 
 _ACCOUNT_NAMES = text(

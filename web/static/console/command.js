@@ -1261,6 +1261,8 @@
       mark.title = reminded.title;
       stateCell.appendChild(mark);
     }
+    const summoned = summonMark(c);
+    if (summoned) stateCell.appendChild(summoned);
     // an order its point placed in a township its address does not name (trial AX M4)
     if (c.address_mismatch && !c.closed_at) {
       const mark = el("span", "badge text-bg-danger ms-1 zz-address-mark", "地址与位置不符");
@@ -1287,6 +1289,23 @@
       tr.appendChild(cell);
     }
     return tr;
+  }
+
+  /**
+   * 「吹哨 已反馈 1/2」 on a case with a 吹哨 standing, how many of the departments it named
+   * have answered since (a user trial: the summoning level saw no mark while the department's
+   * desk said 已反馈): the feed's `summon`, or a list's `latest.summon`, counted by the rule the
+   * desk reads (layers/summon_replies.py); who answered and who not in its title.
+   */
+  function summonMark(c) {
+    const s = c.summon || (c.latest && c.latest.summon);
+    if (!s || c.closed_at) return null;
+    const done = s.answered === s.total;
+    const mark = el("span", "badge ms-1 zz-summoned " + (done ? "text-bg-success" : "text-bg-info"),
+      "吹哨 已反馈 " + s.answered + "/" + s.total);
+    mark.title = (done ? "吹哨部门均已反馈：" : "吹哨中：") + s.departments.map((d) =>
+      d.name + (d.answered_at ? "已反馈（" + zz.fmtTime(d.answered_at) + "）" : "未反馈")).join("，");
+    return mark;
   }
 
   /** A 上报 offered to a level above the case's takes it up (提级办理, trial AM N10), as on the

@@ -145,10 +145,19 @@
       zz.esc(until + acted) + "</span>";
   }
 
-  /** 被督办: the superior's 督办时限 and 督办意见, to answer with 督办回复 (trial AQ M2). */
+  /**
+   * Who issued a 督办: its unit (玉溪市, latest.supervised's payload.by_unit_name; a user trial:
+   * the county's 被督办 did not say 云南省 or 玉溪市), else who did it (a 督办 kept no unit before).
+   */
+  function supervisor(sup) {
+    return (sup.payload && sup.payload.by_unit_name) || sup.actor_name;
+  }
+
+  /** 被督办: who issued it, the 督办时限 and 督办意见, to answer with 督办回复 (trial AQ M2). */
   function underSupervisionNote(c) {
     const sup = c.latest && c.latest.supervised;
-    const text = "督办时限 " + zz.fmtTime(c.supervision_deadline) + (sup && sup.note ? " · 督办意见：" + sup.note : "");
+    const text = (sup ? supervisor(sup) + "督办 · " : "") + "督办时限 " + zz.fmtTime(c.supervision_deadline) +
+      (sup && sup.note ? " · 督办意见：" + sup.note : "");
     return '<span class="dz-under-supervision-note text-danger" title="' + zz.esc(text) + '">' + zz.esc(text) + "</span>";
   }
 
@@ -623,7 +632,7 @@
     $("dz-supervision").hidden = !sup;
     if (sup) {
       const replied = facts.replied;
-      $("dz-supervision").innerHTML = factHtml("督办：", [
+      $("dz-supervision").innerHTML = factHtml(supervisor(sup) + "督办：", [
         "督办时限 " + zz.fmtTime(sup.payload.deadline || c.supervision_deadline),
         sup.note ? "督办意见：" + sup.note : "",
         sup.actor_name + "于 " + zz.fmtTime(sup.at) + " 督办",
@@ -1441,7 +1450,7 @@
     }
     if (action === "supervision_reply") {
       const sup = c.latest && c.latest.supervised;
-      return "回复" + (sup ? sup.actor_name + "的督办（督办时限 " + zz.fmtTime(c.supervision_deadline) + "）" : "上级督办") +
+      return "回复" + (sup ? supervisor(sup) + "的督办（督办时限 " + zz.fmtTime(c.supervision_deadline) + "）" : "上级督办") +
         "：写明已办理的情况和办结安排，上级“我督办的”将显示本回复。";
     }
     if (action === "recall") {
