@@ -1683,9 +1683,19 @@ def department_holds(holder: DepartmentHolder, action: str) -> str:
     该案件已派给县住建局，县住建局已受理：办结须由县住建局办理，本级不能代为办结；如需收回，请县住建局退回后再办理
     >>> print(department_holds(DepartmentHolder("县住建局", False), "return"))
     该案件已派给县住建局，尚未受理：退回须由县住建局办理，本级不能代为退回；如需改派或自行办理，请先撤回派单
+
+    Its 退回 once 受理'd is the department's to ask for, with its reason (a user trial):
+
+    >>> print(department_holds(DepartmentHolder("县住建局", True), "return"))
+    该案件已派给县住建局，县住建局已受理：退回须由县住建局提出，本级不能代为退回；如需改派，请县住建局写明原因退回
     """
     label = workflow.ACTION_LABELS[action]
     name = holder.name
+    if holder.accepted and action == "return":
+        return (
+            f"该案件已派给{name}，{name}已受理：退回须由{name}提出，本级不能代为退回；"
+            f"如需改派，请{name}写明原因退回"
+        )
     if holder.accepted:
         return (
             f"该案件已派给{name}，{name}已受理：{label}须由{name}办理，本级不能代为{label}；"

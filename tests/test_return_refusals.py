@@ -12,11 +12,13 @@ import pytest
 from sqlalchemy.orm import Session
 
 from layers import cases
-from layers.errors import Conflict
+from layers.errors import Conflict, Forbidden
 from layers.workflow import Actor
 from tests.workflow_data import (
+    COUNTY,
     NOW,
     actor,
+    add_user,
     add_worker,
     ensure_world,
     grid,
@@ -121,3 +123,35 @@ def test_a_return_refused_says_why_in_each_state(db: Session) -> None:
             "该案件已上报，待上级分流，没有可退回的派单；当前没有您可执行的操作",
         ),
     }
+
+
+def test_a_return_of_a_department_s_accepted_order_is_the_department_s_to_ask_for(
+    db: Session,
+) -> None:
+    """The township's 退回 of an order 县住建局 受理'd was told 「如需收回，请…退回后再办理」."""
+    ensure_world(db)
+    bureau = "测退县住建局"
+    add_user(db, username=bureau, role="department", scope_code=COUNTY)
+    town = actor("dispatcher")
+    lon, lat = village_centre(village())
+    case = cases.register(
+        db,
+        actor=town,
+        channel="phone",
+        category="dispute",
+        subcategory="property_management",
+        title="退回测试：楼顶彩钢房",
+        reported_at=NOW,
+        lon=lon,
+        lat=lat,
+    ).case
+    cases.act(db, case.id, "triage", actor=town, now=NOW)
+    cases.act(db, case.id, "dispatch", actor=town, now=NOW, params={"department": bureau})
+    department = Actor(user_id=None, name=bureau, role="department", scope_code=COUNTY)
+    cases.act(db, case.id, "accept", actor=department, now=NOW)
+    with pytest.raises(Forbidden) as refused:
+        cases.act(db, case.id, "return", actor=town, now=NOW, note=NOTE)
+    assert str(refused.value) == (
+        f"该案件已派给{bureau}，{bureau}已受理：退回须由{bureau}提出，本级不能代为退回；"
+        f"如需改派，请{bureau}写明原因退回"
+    )
