@@ -82,7 +82,9 @@ def departments(
 
     ``columns`` pairs each field with its Chinese heading; ``rows`` are
     :meth:`layers.department_figures.DepartmentRow.as_json`, the most received first;
-    ``note`` says what is counted.
+    ``note`` says what is counted. ``finished_in_window`` counts the dispatches 办结'd in the
+    window whenever they were received (:func:`layers.department_figures.finished_in`, the
+    department desk's 办结), ``finished_in_note`` says so.
     """
     now = utcnow()
     window = figures_window(period, day, start, end, now)
@@ -104,4 +106,8 @@ def departments(
         "rows": [r.as_json() for r in rows],
         "total": department_figures.total(rows).as_json(),
         "note": department_figures.NOTE,
+        "finished_in_window": department_figures.finished_in(
+            session, code, actor=actor, start=window.start, end=window.end
+        ),
+        "finished_in_note": department_figures.FINISHED_IN_NOTE,
     }

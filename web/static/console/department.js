@@ -7,7 +7,9 @@
  * names the risk level, the repeat calls and a waiting dispatch's 联系时限 (trial BA m5). Above
  * the lists, 本部门办理情况: its month's 收到 / 按时受理 / 办结 / 超期 / 退回 / 满意率 as the county's
  * 部门考核 counts them (GET /api/figures/departments, which gives a department its own rows),
- * 本月, 上月 or a month picked (closing s44 p2: the desk had no figures of its own). */
+ * 本月, 上月 or a month picked (closing s44 p2: the desk had no figures of its own); its 办结 are
+ * those 办结'd in the month, whenever received (finished_in_window), the others by the day
+ * the dispatch reached it. */
 (function () {
   "use strict";
   const zz = window.zz;
@@ -216,6 +218,7 @@
     value.textContent = key === "satisfied_share" ? (share === null ? "无" : (share * 100).toFixed(1) + "%") : String(row[key]);
     box.append(name, value);
     if (key === "accepted_on_time") box.appendChild(line("text-muted", "受理 " + row.accepted + " 件"));
+    if (key === "finished") box.appendChild(line("text-muted", "按办结时间计"));
     if (key === "satisfied_share") box.appendChild(line("text-muted", "回访 " + row.visited + " 件"));
     return box;
   }
@@ -240,15 +243,19 @@
       return;
     }
     if (mine !== figuresToken) return;
-    $("dk-figures-window").textContent = "统计时段 " + found.window.text + "（按派给本部门的时间）";
-    $("dk-figures-values").replaceChildren(...FIGURES.map(([key, label]) => figure(key, label, found.total)));
+    $("dk-figures-window").textContent =
+      "统计时段 " + found.window.text + "（办结按办结时间，其余按派给本部门的时间）";
+    // the month's 办结 by the day of the 办结, not by the day its dispatch came (an order of the
+    // 30th 办结'd on the 2nd is the next month's)
+    const shown = Object.assign({}, found.total, { finished: found.finished_in_window });
+    $("dk-figures-values").replaceChildren(...FIGURES.map(([key, label]) => figure(key, label, shown)));
     // an account acting for several departments (a county's shared account): each one's 收到
     const several = found.rows.length > 1;
     $("dk-figures-rows").hidden = !several;
     $("dk-figures-rows").textContent = several
       ? "其中：" + found.rows.map((r) => r.department + (r.county_name ? "（" + r.county_name + "）" : "") + " 收到 " + r.received + " 件").join("；")
       : "";
-    $("dk-figures-values").title = "说明：" + found.note;
+    $("dk-figures-values").title = "说明：" + found.finished_in_note + "。其余各项：" + found.note;
   }
 
   function pickMonth(month) {
