@@ -56,6 +56,44 @@ NOT_TAKEN_UP: frozenset[str] = frozenset(
 )
 
 
+def contact_passed(alias: str, params: dict[str, Any], now: datetime) -> str:
+    """Return the SQL condition of a case whose 联系时限 passed with nobody taking it up.
+
+    The rule of the queue's red 「联系时限 … 已过」 (``zz.contactDue`` in
+    ``web/static/console/common.js``, its states :data:`NOT_TAKEN_UP`): a case still waiting to
+    be dispatched or 受理'd whose ``contact_deadline`` is ``now`` or earlier. A case 受理'd is
+    not, whenever it was: the mark goes with the 受理, and a case without a 联系时限 (a 12345
+    order the platform had contacted before it came in) never is.
+
+    Parameters
+    ----------
+    alias : str
+        Alias of the ``cases`` table in the statement.
+    params : dict
+        Bind parameters; ``contact_now`` is added.
+    now : datetime
+        The moment to judge.
+
+    Returns
+    -------
+    str
+        The condition.
+
+    Examples
+    --------
+    >>> from datetime import UTC
+    >>> params, at = {}, datetime(2026, 12, 7, tzinfo=UTC)
+    >>> states, passed = contact_passed("c", params, at).split(" AND ")
+    >>> states
+    "c.state IN ('dispatched', 'escalated', 'registered', 'triaged')"
+    >>> passed, params["contact_now"].isoformat()
+    ('c.contact_deadline <= :contact_now', '2026-12-07T00:00:00+00:00')
+    """
+    params["contact_now"] = now
+    states = ", ".join(f"'{s}'" for s in sorted(NOT_TAKEN_UP))
+    return f"{alias}.state IN ({states}) AND {alias}.contact_deadline <= :contact_now"
+
+
 @dataclass(frozen=True)
 class Waiting:
     """A case's dispatch its assignee has not 受理'd yet.
