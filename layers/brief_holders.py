@@ -30,6 +30,7 @@ from sqlalchemy import Row, text
 from sqlalchemy.orm import Session
 
 from geo.codes import enclosing_code
+from layers import summon_replies
 from layers.china_time import CHINA
 from layers.model import CaseState
 from layers.model.dispatches import AssigneeKind, DispatchStatus
@@ -148,7 +149,7 @@ _MOVES = text(
 """Each case's latest move; its 登记 or 导入 only when nothing moved it since (a case registered
 by hand after the fact has its later moves dated before its 登记)."""
 _SUMMONS = text(
-    "SELECT case_id, action, at, payload FROM case_events"
+    "SELECT case_id, id, action, at, actor_name, payload FROM case_events"
     " WHERE case_id = ANY(:ids) AND action IN ('summon', 'summon_reply') ORDER BY at, id"
 )
 _REPEATS = text(
@@ -254,21 +255,14 @@ def _departments(sent: list[Row[Any]], summons: list[Row[Any]], now: datetime) -
             answer = DEPARTMENT_ANSWERS.get(status, DispatchStatus.label_of(status))
             answer += f"（{_moment(moment)}）" if moment is not None else ""
         lines.append((at, f"派往 {d.department}：{answer}"))
-    asked: dict[str, datetime] = {}  # each department's latest 吹哨
-    answered: dict[str, datetime] = {}
-    for event in summons:
-        payload = event.payload or {}
-        at = event.at
-        if event.action == "summon":
-            for name in payload.get("departments", []):
-                asked[str(name)] = at
-                answered.pop(str(name), None)
-        elif payload.get("department") in asked:
-            answered[str(payload["department"])] = at
-    for name, at in asked.items():
-        reply = answered.get(name)
+    # each department's latest 吹哨 and its answer since, as its desk reads them
+    said = [
+        summon_replies.Said(e.id, e.action, e.at, e.actor_name, e.payload or {}) for e in summons
+    ]
+    for standing in summon_replies.answers(said):
+        at, reply = standing.asked_at, standing.answered_at
         answer = waited_text(now - at) if reply is None else f"已反馈（{_moment(reply)}）"
-        lines.append((at, f"吹哨 {name}：{answer}"))
+        lines.append((at, f"吹哨 {standing.department}：{answer}"))
     return [line for _, line in sorted(lines, key=lambda x: x[0])]
 
 
