@@ -25,7 +25,11 @@ Every event moves the case from the state the previous event left it in, as
 :mod:`layers.workflow` allows, with the note and payload the console's action records: a 派单
 says the task (its 派单说明) and goes to the bureau of the matter (消费维权 to 市场监管, 劳资欠薪
 to 人社 …), a 回访 gives a 满意度 (lower for a case closed late), a 不满意 one is 销号'd with its
-reason.
+reason. Each event names who did it as the console's timeline names a live action's actor, by
+the display name of the account that would have acted (:func:`importers.demo.users.account_name`):
+a level's centre acts through its 指挥中心值班员 (华宁县指挥中心值班员), a township's through its
+乡镇调度员; a dispatch's work is its grid worker's (by name), its department's (县住建局) or its
+unit's; a grid worker reports what he finds and makes the 回访 of his grid's cases.
 """
 
 from __future__ import annotations
@@ -39,11 +43,13 @@ import numpy as np
 import numpy.typing as npt
 from shapely.geometry.base import BaseGeometry
 
+from geo.codes import division_level
 from importers.demo.geometry import along_inside, jitter_inside, random_points_in, settle
 from importers.demo.names import person_name, phone_number
 from importers.demo.plan import DemoScale
 from importers.demo.staff import CITY_DEPARTMENTS, COUNTY_DEPARTMENTS, DEPARTMENTS, StaffMember
 from importers.demo.territory import Territory
+from importers.demo.users import account_name, operator_role
 from layers.china_time import CHINA
 from layers.deadlines import limits_for
 from layers.model import (
@@ -53,6 +59,7 @@ from layers.model import (
     Channel,
     DispatchStatus,
     DisputeType,
+    Role,
     WorkerRole,
     WorkerStatus,
 )
@@ -713,6 +720,16 @@ def _level_unit(case: CaseRecord, level: int, names: dict[str, str]) -> str:
     return names.get(code, code)
 
 
+#: The actions a dispatch's assignee does (its worker's name moves with the dispatch).
+_BY_ASSIGNEE = frozenset({"accept", "arrive", "resolve"})
+
+
+def _grid_worker(case: CaseRecord, ctx: _Context) -> str | None:
+    """Return the name of the case's grid's worker (the one a 派单 goes to), if it has one."""
+    held = ctx.staff_by_grid.get(case.grid_code)
+    return ctx.staff[held[0]].name if held else None
+
+
 def _simulate(case: CaseRecord, ctx: _Context) -> None:
     """Walk the case through the workflow until the next step would be after ``now``."""
     now = ctx.now
@@ -722,9 +739,12 @@ def _simulate(case: CaseRecord, ctx: _Context) -> None:
     events = case.events
 
     def centre(level: int) -> str:
-        return _level_unit(case, level, names) + ("综治中心" if level <= 4 else "网格站")
+        """Return who acts for the centre of ``level`` on the case (an account's display name)."""
+        return account_name(_level_unit(case, level, names), operator_role(level))
 
-    reporter = centre(5) if case.channel == Channel.GRID_WORKER else centre(4)
+    # a grid worker registers what he finds on his round; the township's desk the rest
+    found = _grid_worker(case, ctx) if case.channel == Channel.GRID_WORKER else None
+    reporter = found or centre(4)
     events.append(EventRecord(t, reporter, "register", None, S.REGISTERED, "统一登记"))
 
     def step(
@@ -757,6 +777,8 @@ def _simulate(case: CaseRecord, ctx: _Context) -> None:
     deadline = case.deadline
     if state in open_states and deadline is not None and deadline < now and case.handling_level > 1:
         above = max(1, case.handling_level - 1)
+        # only a commander supervises (layers.workflow.RULES)
+        commander = account_name(_level_unit(case, above, names), Role.COMMANDER)
         remind_at = max(deadline, t) + timedelta(days=1)
         if remind_at < now:
             events.append(
@@ -769,7 +791,7 @@ def _simulate(case: CaseRecord, ctx: _Context) -> None:
                 events.append(
                     EventRecord(
                         supervise_at,
-                        centre(above),
+                        commander,
                         "supervise",
                         state,
                         state,
@@ -864,7 +886,7 @@ def _walk(case: CaseRecord, ctx: _Context, step: Any, centre: Any) -> bool:
             "resolve",
             timedelta(days=float(rng.uniform(30, 150))),
             S.RESOLVED,
-            centre(min(level, 4)),
+            centre(level),  # the dispatch's work, by the level handling the case
             _OUTCOME_NOTES["legal_concluded"],
             {"outcome": "legal_concluded"},
         ):
@@ -888,7 +910,7 @@ def _walk(case: CaseRecord, ctx: _Context, step: Any, centre: Any) -> bool:
         "evaluate",
         timedelta(days=float(rng.uniform(0.5, 4))),
         S.EVALUATED,
-        centre(min(level, 4)),
+        centre(level),  # the closing of the loop is the handling level's own
         "核实办理结果，当事人已签字确认",
         {"satisfaction": satisfaction},
     ):
@@ -899,7 +921,7 @@ def _walk(case: CaseRecord, ctx: _Context, step: Any, centre: Any) -> bool:
         "visit",
         timedelta(days=float(rng.uniform(1, 10))),
         S.VISITED,
-        centre(5),
+        _grid_worker(case, ctx) or centre(level),
         _VISIT_NOTES[rating],
         {"satisfaction": rating},  # as layers.cases.act records a 回访's 满意度
     ):
@@ -909,7 +931,7 @@ def _walk(case: CaseRecord, ctx: _Context, step: Any, centre: Any) -> bool:
             "archive",
             timedelta(days=float(rng.uniform(1, 6))),
             S.ARCHIVED,
-            centre(min(level, 4)),
+            centre(level),
             _UNSATISFIED_ARCHIVE if rating <= 2 else "销号",
         )
     )
@@ -1001,7 +1023,8 @@ def _assignee_name(dispatch: DispatchRecord, ctx: _Context) -> str:
         return ctx.staff[dispatch.worker].name
     if dispatch.department is not None:
         return dispatch.department
-    return ctx.unit_names.get(dispatch.unit_code or "", "") + "综治中心"
+    unit = dispatch.unit_code or ""
+    return account_name(ctx.unit_names.get(unit, unit), operator_role(division_level(unit)))
 
 
 _ACTIVE: dict[str, str] = {
@@ -1033,14 +1056,14 @@ def _finish_dispatch(case: CaseRecord, ctx: _Context) -> None:
             ctx.moved.append((case, d.worker))
             d.worker = free[0]
             for e in case.events:
-                if e.actor_name == old:
+                if e.actor_name == old and e.action in _BY_ASSIGNEE:
                     e.actor_name = new
         else:
             old = ctx.staff[d.worker].name
             d.assignee_kind, d.worker, d.unit_code = AssigneeKind.UNIT, None, case.area_code
             unit = _assignee_name(d, ctx)
             for e in case.events:
-                if e.actor_name == old:
+                if e.actor_name == old and e.action in _BY_ASSIGNEE:
                     e.actor_name = unit
                 if e.action == "dispatch":
                     e.payload, e.note = _dispatch_payload(d), _dispatch_note(case, d)
@@ -1090,7 +1113,7 @@ def _share_open_cases(cases: list[CaseRecord], ctx: _Context) -> None:
         new, old = ctx.staff[to].name, ctx.staff[given].name
         d.worker = to
         for e in case.events:
-            if e.actor_name == old:
+            if e.actor_name == old and e.action in _BY_ASSIGNEE:
                 e.actor_name = new
         held[to] = held.get(to, 0) + 1
         held[given] -= 1

@@ -57,6 +57,56 @@ LISTED_BUREAU = "labour"
 UNLISTED_NOTE = "县其他职能部门账号：{logins}（显示名即部门名称，如县住建局）"
 
 
+def operator_role(level: int) -> str:
+    """Return the role of the account that acts for a centre of ``level`` (1 province … 5 village).
+
+    A township's centre acts through its 乡镇调度员 (every township has one, ``dispatcher.*``), any
+    other level through its 指挥中心值班员 (``commander.*``).
+
+    Parameters
+    ----------
+    level : int
+        The centre's level.
+
+    Returns
+    -------
+    str
+        A :class:`layers.model.Role` code.
+
+    Examples
+    --------
+    >>> operator_role(4), operator_role(3)
+    ('dispatcher', 'commander')
+    """
+    return str(Role.DISPATCHER if level == 4 else Role.COMMANDER)
+
+
+def account_name(unit_name: str, role: str) -> str:
+    """Return the display name of a demo account of ``role`` at the unit ``unit_name``.
+
+    What the console writes into a case's timeline for an action of the account (its display
+    name), so that the demo's own events name their actors alike.
+
+    Parameters
+    ----------
+    unit_name : str
+        Name of the account's jurisdiction.
+    role : str
+        A :class:`layers.model.Role` code.
+
+    Returns
+    -------
+    str
+        At most 50 characters (``users.display_name``).
+
+    Examples
+    --------
+    >>> account_name("华宁县", "commander"), account_name("盘溪镇", operator_role(4))
+    ('华宁县指挥中心值班员', '盘溪镇乡镇调度员')
+    """
+    return f"{unit_name}{Role.labels()[role]}"[:50]
+
+
 def _bureau_login(key: str, c6: str) -> str:
     return f"department.{c6}" if key == LISTED_BUREAU else f"department.{key}.{c6}"
 
@@ -154,7 +204,7 @@ def create_demo_users(
     logins: list[DemoLogin] = []
     shared_hash = accounts.hash_password(password)
     for username, role, scope, unmask in _plan(data):
-        display = bureaus.get(username) or f"{names[scope]}{Role.labels()[role]}"
+        display = bureaus.get(username) or account_name(names[scope], role)
         if role == Role.GRID_WORKER and first is not None:
             # the worker's own name, as the case's 派单记录 names them (not 某村网格员)
             display = data.staff[first].name
