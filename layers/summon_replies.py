@@ -3,8 +3,9 @@
 A department has answered once a 吹哨反馈 of it (``summon_reply``, whose payload names the
 department) follows the latest 吹哨 of the case naming it; a later 吹哨 naming it makes it
 unanswered again (trial AT M5). A department's desk reads it for its 被吹哨 and 已反馈
-(:func:`layers.department_scope.desk`), and the summoning level's queue row for its
-「吹哨 已反馈 1/2」 (:func:`layers.cases.latest`).
+(:func:`layers.department_scope.desk`), the summoning level's queue row for its
+「吹哨 已反馈 1/2」 (:func:`layers.cases.latest`), and the brief for its 吹哨 lines
+(:mod:`layers.brief_holders`).
 
 Examples
 --------

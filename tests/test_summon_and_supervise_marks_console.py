@@ -71,6 +71,7 @@ def test_the_county_reads_its_summons_answers_and_who_supervised(
     expect(mark).to_have_text("吹哨 已反馈 1/2")
     title = mark.get_attribute("title") or ""
     assert title.startswith("吹哨中：县人社局已反馈（") and title.endswith("县住建局未反馈"), title
+    row.scroll_into_view_if_needed()
     page.screenshot_step("1-county-queue-row")
     page.assert_clean(demo.origin)
 
