@@ -44,7 +44,7 @@ of one village. When neither source can tell, the summary says the CRS was not c
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -54,6 +54,7 @@ import pandas as pd
 import psycopg
 import shapely
 
+from geo.codes import division_level
 from geo.crs import (
     SourceCrs,
     gauss_kruger_zones,
@@ -121,6 +122,56 @@ Above what a re-survey moves a point (a GPS fix repeats within about 10 m; 5 dec
 degree are 1 m), below the smallest GCJ-02 offset anywhere in China (about 40 m; 100–700 m on
 99% of its land, about 370 m in 玉溪) and far below BD-09's (another 760–980 m).
 """
+PLACES_NAMED = "所填的网格或村（社区）"
+"""What points were compared with, when the caller does not say (:func:`places_compared`)."""
+PLACE_LEVELS = {6: "网格", 5: "村（社区）", 4: "乡镇（街道）", 3: "县（区）", 2: "市", 1: "省"}
+"""How the messages name the places points are compared with, by level (6: a grid)."""
+
+
+def places_compared(named: Sequence[str], by_address: Sequence[str] = ()) -> str:
+    """Return what points were compared with, as the messages say it (Chinese).
+
+    The places are those the rows name (their grid, or the jurisdiction of their 村（社区） or
+    乡镇（街道） column) and those their address names: a file with a 乡镇 column and no 网格
+    or 村 is checked against its townships, and the messages say so.
+
+    Parameters
+    ----------
+    named : sequence of str
+        The 15-digit grid or 12-digit jurisdiction code of each point whose row names it.
+    by_address : sequence of str
+        The jurisdiction code of each point whose address names it.
+
+    Returns
+    -------
+    str
+        ``所填的…`` and ``地址所在的…``, finest level first; empty when there is none.
+
+    Examples
+    --------
+    >>> places_compared(["530424100001001", "530424100001"])
+    '所填的网格或村（社区）'
+    >>> places_compared(["530424100000"])
+    '所填的乡镇（街道）'
+    >>> places_compared([], ["530424100001", "530424100000"])
+    '地址所在的村（社区）或乡镇（街道）'
+    >>> places_compared(["530424100000"], ["530424100000"])
+    '所填或地址所在的乡镇（街道）'
+    >>> places_compared(["530424100001001"], ["530424100001"])
+    '所填的网格或地址所在的村（社区）'
+    >>> places_compared([])
+    ''
+    """
+
+    def levels(codes: Sequence[str]) -> str:
+        found = {6 if len(c) == 15 else division_level(c) for c in codes}
+        return "或".join(PLACE_LEVELS[n] for n in sorted(found, reverse=True))
+
+    mine, addressed = levels(named), levels(by_address)
+    if mine and mine == addressed:
+        return f"所填或地址所在的{mine}"
+    said = [f"所填的{mine}" if mine else "", f"地址所在的{addressed}" if addressed else ""]
+    return "或".join(w for w in said if w)
 
 
 @dataclass(frozen=True)
@@ -224,11 +275,16 @@ class Checked:
         What the user is told when another reading did better, though not clearly (Chinese;
         :func:`doubt_note`), or when boundaries could not be checked
         (:func:`unchecked_boundaries_note`).
+    where : str or None
+        What the points were compared with (:func:`places_compared`: ``所填的乡镇（街道）``,
+        ``地址所在的村（社区）`` …); empty when rows name places but none with a boundary,
+        ``None`` when none does (no grid or jurisdiction filled in, no address that gives one).
     """
 
     places: int = 0
     on_record: int = 0
     doubt: str | None = None
+    where: str | None = ""
 
     @property
     def total(self) -> int:
@@ -342,6 +398,7 @@ def refusal(
     *,
     declared: bool = False,
     label: str = "点位",
+    where: str = PLACES_NAMED,
 ) -> WrongCrs | None:
     """Return the refusal the evidence calls for, if any.
 
@@ -361,6 +418,8 @@ def refusal(
         The file declares the CRS read in.
     label : str
         What the records' geometries are called (``点位``, ``网格边界`` …).
+    where : str
+        What the points were compared with (:func:`places_compared`).
 
     Returns
     -------
@@ -383,8 +442,8 @@ def refusal(
     near = f"在原处 {TOLERANCE_M:g} 米内"
     sources = {
         f"与库中已有的 {{total}} 个{label}比对，{{share}} {near}": on_record,
-        "抽查的 {total} 个点中 {share} 落在所填的网格或村（社区）内": places,
-        f"与所填的网格或村（社区）及库中已有的{label}共比对 {{total}} 次，"
+        f"抽查的 {{total}} 个点中 {{share}} 落在{where}内": places,
+        f"与{where}及库中已有的{label}共比对 {{total}} 次，"
         f"{{share}} 相符（落在其内或{near}）": pooled,
     }
     for compared, readings in sources.items():
@@ -422,7 +481,8 @@ def check_unconfirmed_crs(
         The CRS the points were read in, which the user did not give. Only a geographic one
         (CGCS2000, WGS84) is checked.
     grid_column, area_column : str or None
-        The staged columns naming each point's grid and jurisdiction (``None`` for polygons).
+        The staged columns naming each point's grid and jurisdiction (``None`` for polygons,
+        and when no row fills them).
     by_address : PlacedPoints, optional
         Points of rows that name no grid or jurisdiction, with the unit their address names
         (:func:`importers.names.address_places`): evidence too.
@@ -453,6 +513,10 @@ def check_unconfirmed_crs(
     placed = placed_points(
         conn, staging, geometry, grid_column=grid_column, area_column=area_column
     )
+    addressed = by_address.codes if by_address is not None else []
+    where: str | None = places_compared(placed.codes, addressed)
+    if not where and grid_column is None and area_column is None and not addressed:
+        where = None  # no row names a place: nothing to say of grids or villages
     if by_address is not None:
         placed = PlacedPoints(
             placed.lon + by_address.lon,
@@ -465,13 +529,14 @@ def check_unconfirmed_crs(
             if records is not None
             else OnRecord([], [], [], [])
         )
-    checked = Checked(len(placed.codes), len(found.lon))
+    checked = Checked(len(placed.codes), len(found.lon), where=where)
     if checked.total < MIN_POINTS:
         return checked
     places = _place_readings(conn, placed, unconfirmed.crs.name)
     on_record = _record_readings(found, unconfirmed.crs.name)
     label = records.label if records is not None else "点位"
-    refused = refusal(places, on_record, declared=unconfirmed.declared, label=label)
+    said = where or PLACES_NAMED
+    refused = refusal(places, on_record, declared=unconfirmed.declared, label=label, where=said)
     if refused is not None:
         raise refused
     pair = mixed_pair(_near_records(found, unconfirmed.crs.name))
@@ -479,8 +544,8 @@ def check_unconfirmed_crs(
         raise MixedCrs(pair, on_record[0], label=label)
     doubt = next(filter(None, (doubt_note(r) for r in (on_record, places) if r)), None)
     if doubt is None and not unconfirmed.declared and len(found.lon) < MIN_POINTS and places:
-        doubt = indistinct_note(places)  # places too coarse to tell GCJ-02's few hundred metres
-    return Checked(checked.places, checked.on_record, doubt)
+        doubt = indistinct_note(places, where=said)  # places too coarse for a few hundred metres
+    return Checked(checked.places, checked.on_record, doubt, where)
 
 
 def check_boundaries(
@@ -1066,7 +1131,7 @@ def unchecked_boundaries_note(
     )
 
 
-def indistinct_note(readings: list[Reading]) -> str | None:
+def indistinct_note(readings: list[Reading], *, where: str = PLACES_NAMED) -> str | None:
     """Return what the user is told when the places confirm every reading alike.
 
     A township or village is kilometres across: GCJ-02's offset of a few hundred metres
@@ -1077,6 +1142,8 @@ def indistinct_note(readings: list[Reading]) -> str | None:
     ----------
     readings : list of Reading
         The places' readings, the CRS read in first.
+    where : str
+        What the points were compared with (:func:`places_compared`).
 
     Returns
     -------
@@ -1089,7 +1156,7 @@ def indistinct_note(readings: list[Reading]) -> str | None:
     >>> note = indistinct_note(alike)
     >>> note.startswith("坐标系未能核对：文件没有注明坐标系，已按 CGCS2000（GPS、天地图）读取")
     True
-    >>> "按 GCJ-02（高德、腾讯地图）读取时，所填或地址所在的网格、村（社区）也同样相符" in note
+    >>> "按 GCJ-02（高德、腾讯地图）读取时，所填的网格或村（社区）也同样相符" in note
     True
     >>> indistinct_note([Reading("cgcs2000", 22, 22), Reading("gcj02", 15, 22)]) is None
     True
@@ -1101,7 +1168,7 @@ def indistinct_note(readings: list[Reading]) -> str | None:
     names = "、".join(CRS_NAMES[r.crs] for r in alike)
     return (
         f"坐标系未能核对：文件没有注明坐标系，已按 {CRS_NAMES[assumed.crs]}读取；"
-        f"按 {names}读取时，所填或地址所在的网格、村（社区）也同样相符"
+        f"按 {names}读取时，{where}也同样相符"
         "（这些辖区比各坐标系之间几百米的偏差大，分辨不出）；" + CRS_ADVICE
     )
 
@@ -1114,7 +1181,17 @@ CRS_ADVICE = (
 """Which ``--crs`` each usual source of points needs (:func:`unchecked_note`)."""
 
 
-def unchecked_note(assumed: str, checked: int, on_record: int = 0) -> str:
+NO_BOUNDED_PLACE = "所填的网格、辖区在库中都没有边界，点位无从比对"
+"""Said of the places when rows name grids or jurisdictions, none with a boundary."""
+NO_PLACE = (
+    "各行都没有填写所属网格、村（社区）或乡镇（街道），也没有能定到有边界辖区的地址，点位无从比对"
+)
+"""Said of the places when no row names one (nor its address one with a boundary)."""
+
+
+def unchecked_note(
+    assumed: str, checked: int, on_record: int = 0, *, where: str | None = None
+) -> str:
     """Return what the user is told when an assumed CRS could not be checked (Chinese).
 
     Parameters
@@ -1122,10 +1199,14 @@ def unchecked_note(assumed: str, checked: int, on_record: int = 0) -> str:
     assumed : str
         The CRS the points were read in (``cgcs2000`` …), the file naming none.
     checked : int
-        The points that could be compared with the place their row names.
+        The points that could be compared with the place their row (or its address) names.
     on_record : int
         The rows that could be compared with their record on file (together with
         ``checked``, fewer than :data:`MIN_POINTS`).
+    where : str or None
+        What those points were compared with (:attr:`Checked.where`; by default
+        :data:`PLACES_NAMED`): empty when the rows name places without a boundary, ``None``
+        when no row names one (then nothing is said of what the file does not have).
 
     Returns
     -------
@@ -1141,15 +1222,21 @@ def unchecked_note(assumed: str, checked: int, on_record: int = 0) -> str:
     ...     unchecked_note("cgcs2000", 3, 5)
     ... )
     True
+    >>> "只有 9 行的点位能与所填的乡镇（街道）比对（" in (
+    ...     unchecked_note("cgcs2000", 9, where="所填的乡镇（街道）")
+    ... )
+    True
+    >>> "网格" in unchecked_note("cgcs2000", 0, 4).split("。")[0]
+    False
     """
     compared = [
-        f"{checked} 行的点位能与所填的网格或村（社区）比对" if checked else "",
+        f"{checked} 行的点位能与{where or PLACES_NAMED}比对" if checked else "",
         f"{on_record} 行能与库中已有的点位比对" if on_record else "",
     ]
     few = (
         f"只有 {'、'.join(c for c in compared if c)}（至少要 {MIN_POINTS} 行）"
         if checked or on_record
-        else "没有填了所属网格或村（社区）的行可与点位比对"
+        else (NO_PLACE if where is None else NO_BOUNDED_PLACE)
     )
     return f"坐标系未核对：文件没有注明坐标系，已按 {CRS_NAMES[assumed]}读取；{few}。{CRS_ADVICE}"
 

@@ -919,7 +919,11 @@ def _check_crs(
         return
     label = "点位" if point else f"{kind.label}边界"
     keyed = all(c in records.columns for c in part.key)
-    named = [c for c in (*_GRID_COLUMNS, "area_code") if point and c in records.columns]
+    named = [
+        c
+        for c in (*_GRID_COLUMNS, "area_code")
+        if point and c in records.columns and records[c].notna().any()
+    ]
     try:
         checked = check_unconfirmed_crs(
             conn,
@@ -939,7 +943,8 @@ def _check_crs(
         checks.notes.append(checked.doubt)
     located = point is not None and bool(records[LON_COLUMN].notna().any())
     if located and checked.total < MIN_POINTS and not unconfirmed.declared:
-        checks.notes.append(unchecked_note(unconfirmed.crs.name, checked.places, checked.on_record))
+        name, where = unconfirmed.crs.name, checked.where
+        checks.notes.append(unchecked_note(name, checked.places, checked.on_record, where=where))
 
 
 def _match_records(

@@ -138,7 +138,7 @@ def test_too_few_points_or_points_that_name_no_place_say_nothing_of_their_crs(
     few = run_import(db.connection(), path, ImportOptions(kind="cases", dry_run=True))
     assert few.counts is not None and few.counts.inserted == 10
     # ... but the user is told, before anything is written when it is a dry run
-    assert _besides_queue(few.notes) == [unchecked_note("cgcs2000", 10)]
+    assert _besides_queue(few.notes) == [unchecked_note("cgcs2000", 10, where="所填的网格")]
     assert "只有 10 行" in few.notes[0] and "--crs gcj02" in few.notes[0]
     unplaced = tmp_path / "无网格.csv"
     frame = _file(tmp_path, "gcj02", prefix="CRS-NOWHERE").read_text(encoding="utf-8-sig")
@@ -221,7 +221,7 @@ def test_points_well_inside_their_places_under_either_reading_are_said_unchecked
     said = [n for n in dry.notes if n.startswith("坐标系未能核对")]
     assert len(said) == 1 and "已按 CGCS2000（GPS、天地图）读取" in said[0]
     assert "按 GCJ-02（高德、腾讯地图）" in said[0]
-    assert "读取时，所填或地址所在的网格、村（社区）也同样相符" in said[0]
+    assert "读取时，地址所在的村（社区）也同样相符" in said[0]
     assert "应加 --crs gcj02" in said[0]
     given = run_import(
         db.connection(), path, ImportOptions(kind="cases", crs="gcj02", dry_run=True)

@@ -169,7 +169,7 @@ def test_records_and_places_too_few_alone_decide_together(db: Session, tmp_path:
     with pytest.raises(WrongCrs) as refused:
         run_import(db.connection(), path, ImportOptions(kind="video", partial=True))
     assert refused.value.assumed.total == 40 and refused.value.better.inside == 40
-    assert "与所填的网格或村（社区）及库中已有的点位共比对 40 次，62% 相符" in str(refused.value)
+    assert "与所填的村（社区）及库中已有的点位共比对 40 次，62% 相符" in str(refused.value)
 
 
 def _boxes(west: float, south: float, n: int, size: float = 0.004) -> list[shapely.Polygon]:
