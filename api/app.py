@@ -17,6 +17,7 @@ from fastapi import APIRouter, FastAPI
 from sqlalchemy.orm import Session, sessionmaker
 
 from api.caches import Caches
+from api.compression import Compression
 from api.deps import NotDepartment, install_scope_hook
 from api.errors import add_exception_handlers
 from api.import_runner import ImportRunner
@@ -147,6 +148,8 @@ def create_app(settings: ApiSettings | None = None, *, plugins: bool = True) -> 
         lifespan=lifespan,
     )
     app.state.settings = settings or ApiSettings.from_env()
+    # gzip when asked, never the live stream nor PNG/JPEG (api.compression)
+    app.add_middleware(Compression)
     add_exception_handlers(app)
     for module_name in ROUTER_MODULES:
         router: APIRouter = import_module(module_name).router
