@@ -105,6 +105,11 @@ def test_a_demo_case_names_its_actors_as_a_case_acted_on_at_the_same_desks(
         demo_events = {
             case_id: _events(client, above, case_id) for case_id in (own, overdue, handled)
         }
+        # the 调度台's 被督办 card names who issued it (华宁县督办), of the demo's 督办 too
+        issuers = [
+            client.get(f"/api/cases/{case_id}", headers=above).json()["latest"]["supervised"]
+            for case_id in (made["id"], overdue)
+        ]
     names = {u.code: u.name for u in demo.data.territory.units}
     at_desk = f"{names[township]}{Role.DISPATCHER.label}"
     on_duty = f"{names[county]}{Role.COMMANDER.label}"
@@ -112,6 +117,7 @@ def test_a_demo_case_names_its_actors_as_a_case_acted_on_at_the_same_desks(
         assert _actor(live, action) == _actor(demo_events[own], action) == at_desk, action
     for action in ("remind", "supervise"):
         assert _actor(live, action) == _actor(demo_events[overdue], action) == on_duty, action
+    assert [i["payload"].get("by_unit_name") for i in issuers] == [names[county]] * 2
     assert _actor(live, "accept") == _actor(demo_events[handled], "accept") == DEPARTMENT
 
 

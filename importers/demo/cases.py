@@ -709,14 +709,18 @@ def build_cases(
     return cases, sources
 
 
-def _level_unit(case: CaseRecord, level: int, names: dict[str, str]) -> str:
-    code = {
+def _level_code(case: CaseRecord, level: int) -> str:
+    return {
         5: case.area_code,
         4: case.area_code[:9] + "000",
         3: case.area_code[:6] + "000000",
         2: case.area_code[:4] + "00000000",
         1: case.area_code[:2] + "0000000000",
     }[level]
+
+
+def _level_unit(case: CaseRecord, level: int, names: dict[str, str]) -> str:
+    code = _level_code(case, level)
     return names.get(code, code)
 
 
@@ -796,7 +800,11 @@ def _simulate(case: CaseRecord, ctx: _Context) -> None:
                         state,
                         state,
                         "请于督办时限内办结，并报送办理结果",
-                        {"deadline": supervision_deadline.isoformat()},
+                        # by_unit, as layers.cases records it: the 调度台's card says 玉溪市督办
+                        {
+                            "deadline": supervision_deadline.isoformat(),
+                            "by_unit": _level_code(case, above),
+                        },
                     )
                 )
     _finish_dispatch(case, ctx)
