@@ -18,8 +18,16 @@ from importers.demo.plan import (
     REAL_NAME_DERIVED_SOURCE,
 )
 
+WHAT_IS_REAL = (
+    "省、市、县边界为真实数据；乡镇（街道）为真实名称与代码，边界为示意（在县域内生成，不代表"
+    "实际位置）；村（社区）、网格、人员、案事件与视频点位均为虚构"
+)
+"""What of the demo is real, as its help and its printed summary say it: the townships' boundaries
+are derived inside the county (:mod:`importers.demo.territory`), 甘州区's city streets land some
+45 km from the real city centre."""
+
 HELP = (
-    "载入演示县（真实边界，虚构的人员、案事件与视频点位），再启动控制台。\n\n"
+    f"载入演示县，再启动控制台。\n\n{WHAT_IS_REAL}。\n\n"
     "一个综治中心只管一个县（区）：库中已有演示县时，重新运行即重新载入该县（数据同种子相同），"
     "不再载入别的县。"
 )
@@ -61,7 +69,7 @@ def demo(
     ),
     port: int = typer.Option(8000, "--port", min=1, max=65535, help="控制台监听的 TCP 端口。"),
 ) -> None:
-    """Load a demo county (real boundaries, synthetic people and cases) and serve the console.
+    """Load a demo county and serve the console (real names; boundaries: see :data:`WHAT_IS_REAL`).
 
     A cost of passwords under OWASP's minimum is refused first
     (:class:`layers.settings.Argon2CostRefused`): the demo's accounts are hashed at it.
@@ -267,6 +275,7 @@ def _print_report(console: Console, data: DemoData, report: LoadReport, seconds:
         f"[bold green]演示数据已载入[/] {tr.province.name} {tr.city.name} {tr.county.name} "
         f"（{data.county_code}，种子 {data.seed}，{seconds:.1f} 秒）"
     )
+    console.print(WHAT_IS_REAL)
     counts = Table(title="记录数", show_header=True)
     counts.add_column("数据")
     counts.add_column("行数", justify="right")
