@@ -31,6 +31,8 @@ MAX_PIXELS = 60_000_000
 #: The longer side of a stored photo, and of its thumbnail, in pixels.
 MAX_SIDE = 1600
 THUMB_SIDE = 240
+#: The JPEG quality a stored photo is encoded at (a phone shrinks a photo to send as the same).
+QUALITY = 85
 #: The formats taken, as Pillow names them.
 FORMATS = ("JPEG", "PNG")
 
@@ -138,7 +140,7 @@ def reencode(data: bytes) -> Encoded:
         raise InvalidInput(NOT_AN_IMAGE) from None
     except Image.DecompressionBombWarning:
         raise InvalidInput(TOO_LARGE) from None
-    content = _jpeg(image, MAX_SIDE, 85)
+    content = _jpeg(image, MAX_SIDE, QUALITY)
     with Image.open(io.BytesIO(content)) as kept:
         width, height = kept.size
     return Encoded(content, _jpeg(image, THUMB_SIDE, 80), width, height)

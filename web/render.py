@@ -4,7 +4,9 @@ Every console page extends ``console_base.html`` and receives, besides its own v
 Chinese labels of every code table (:func:`code_tables_json`) as JSON for the page's scripts,
 plus ``case_action`` (workflow action → 中文名), ``case_action_done`` (what the toast says once
 it is done, :data:`layers.workflow.DONE_LABELS`), ``level`` (1 → 省 … 5 → 村社区) and
-``note_required`` (an action whose note is required → what the note is called).
+``note_required`` (an action whose note is required → what the note is called) and
+``photo_limits`` (:mod:`layers.photos`: the count, bytes, pixels, longer side and JPEG quality
+of a photo kept, which a phone shrinks a photo to before sending it).
 Templates link static files with ``{{ asset("console/common.js") }}``, their content-versioned
 URL (:mod:`web.static_assets`), which browsers keep without asking again.
 """
@@ -17,7 +19,7 @@ from functools import cache
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from layers import cases, workflow
+from layers import cases, photos, workflow
 from layers.model import (
     AlertState,
     CaseState,
@@ -94,7 +96,15 @@ def code_tables_json() -> str:
     tables["handling_level"] = {str(level.value): level.handling_label for level in Level}
     tables["satisfaction"] = {str(k): v for k, v in cases.SATISFACTION_LABELS.items()}
     tables["note_required"] = dict(workflow.NOTE_REQUIRED)
-    return json.dumps(tables, ensure_ascii=False)
+    # what the server keeps of a photo, for a phone to shrink one to before sending it
+    limits = {
+        "max_photos": photos.MAX_PHOTOS,
+        "max_bytes": photos.MAX_BYTES,
+        "max_pixels": photos.MAX_PIXELS,
+        "max_side": photos.MAX_SIDE,
+        "quality": photos.QUALITY,
+    }
+    return json.dumps(tables | {"photo_limits": limits}, ensure_ascii=False)
 
 
 def page_response(name: str, **context: object) -> HTMLResponse:
