@@ -10,7 +10,10 @@ the number of queries does not depend on the number of children.
 
 KPIs (``window_days`` back from ``now``, or a given ``window``, where a window applies):
 
-* ``open``: cases not yet resolved; ``overdue``: of those, past their deadline;
+* ``open``: cases not yet resolved; ``overdue``: of those, past their deadline (办结时限);
+* ``overdue_contact`` (联系超时): of those, the cases nobody has taken up yet whose 联系时限 has
+  passed, by the rule of the queue's red 「联系时限 … 已过」 (:func:`layers.urgency.contact_passed`;
+  a user trial read 超期案件 0 beside 8 red marks as a contradiction);
 * ``reported`` and ``resolved_share``: cases reported in the window and the share of them that is
   resolved (``None`` when none was reported); a case a history import concluded that its source
   never settled (调解不成功, 已移交, 正在调处 …: :func:`layers.case_import.unsettled_history`) is
@@ -58,6 +61,7 @@ from layers import (
     hotspot_cases,
     hotspot_current,
     late_dispatches,
+    urgency,
     visits_due,
     workflow,
 )
@@ -82,12 +86,23 @@ KPI_LABELS: dict[str, str] = {
     "cameras_online_share": "视频在线率",
     "overdue_visits": "走访逾期",
 }
-"""Chinese name of each KPI, in the order of the console's cards and the brief's columns."""
+"""Chinese name of each KPI the 简报 writes, in the order of its columns (layers.work_brief)."""
+CARD_LABELS: dict[str, str] = {
+    "open": KPI_LABELS["open"],
+    "overdue": KPI_LABELS["overdue"],
+    "overdue_contact": "联系超时",
+    **KPI_LABELS,
+}
+"""The console's KPI cards in their order: :data:`KPI_LABELS` with 联系超时 beside 超期案件."""
 WINDOW_DAYS = 30
 """Days back from now of the windowed KPIs (``reported``, ``resolved_share`` …) by default."""
 KPI_NOTES: dict[str, str] = {
     "open": "尚未办结的案件（不含重复反映）",
-    "overdue": "在办案件中已超过办理时限的",
+    "overdue": "在办案件中已超过办结时限的（未受理而已过联系时限的见“联系超时”）",
+    "overdue_contact": (
+        "尚未受理（已登记、已分流、已上报，或已派单未受理）且已过联系时限的案件，"
+        "即待办队列中标红“联系时限 … 已过”的；辖区各层级的都计在内"
+    ),
     "reported": "近 {days} 日登记的案件（含重复反映；研判分析的案件数不含）",
     "resolved_share": "近 {days} 日登记的案件中已办结的比例",
     "escalations": ("近 {days} 日辖区内的上报次数：下级上报到本级的，和本级向上级上报的，都计在内"),
@@ -102,13 +117,28 @@ KPI_NOTES: dict[str, str] = {
     "overdue_visits": "特殊人群中超过走访周期未走访的人数",
 }
 """What each KPI counts, for its card's tooltip (``{days}``: the feed's window)."""
-KPI_NAMES = tuple(KPI_LABELS)
+WALL_NOTES: dict[str, str] = {
+    "overdue": "超过办结时限",
+    "overdue_contact": "未受理，已过联系时限",
+    "escalations": "含下级上报到本级的、本级向上级上报的",
+}
+"""What a KPI counts, under its figure on the big screen, where nobody hovers (trial AU M6; a
+user trial read 超期案件 0 beside red 「联系时限 … 已过」 marks as a contradiction)."""
+KPI_NAMES = tuple(CARD_LABELS)
 KPI_FIELDS = (*KPI_NAMES, "cameras_offline")
 """Every key of a unit's ``kpis``: the cards', and the count behind 视频在线率's 离线 N."""
 """Keys of every ``kpis`` object."""
 SHARE_KPIS = frozenset({"resolved_share", "cameras_online_share"})
 """KPIs that are shares (0–1), shown as percentages."""
-CASE_KPIS = ("open", "overdue", "reported", "resolved_share", "escalations", "repeats")
+CASE_KPIS = (
+    "open",
+    "overdue",
+    "overdue_contact",
+    "reported",
+    "resolved_share",
+    "escalations",
+    "repeats",
+)
 """The KPIs a case event can change: the only ones a read of the feed's case parts gives."""
 PARTS = ("all", "cases")
 """What a read of the feed holds: everything, or (``cases``) only what a case event can change:
@@ -155,6 +185,8 @@ def _statements(n: int | None, bounded: bool, params: dict[str, Any]) -> dict[st
     # the map's 未办结 and 已超期 (layers.case_groups), so the cards count what the map shows
     open_cases = CaseGroup(StateGroup.OPEN, params["now"]).condition("c", params)
     overdue = CaseGroup(StateGroup.OVERDUE, params["now"]).condition("c", params)
+    # the queue's red 「联系时限 … 已过」, counted by its rule (trial: 超期案件 0 beside 8 of them)
+    contact_passed = urgency.contact_passed("c", params, params["now"])
     scope = "{t}.area_code >= :lo AND {t}.area_code < :hi"
     # a window ends now (the live feed: nothing after it yet) or at a given end (a past brief)
     case_end = " AND c.reported_at < :until" if bounded else ""
@@ -168,7 +200,8 @@ def _statements(n: int | None, bounded: bool, params: dict[str, Any]) -> dict[st
         "open_cases": f"""
             SELECT {k.case} AS k, GROUPING({k.case}) AS total,
                    count(*) AS open,
-                   count(*) FILTER (WHERE {overdue}) AS overdue
+                   count(*) FILTER (WHERE {overdue}) AS overdue,
+                   count(*) FILTER (WHERE {contact_passed}) AS overdue_contact
               FROM cases c WHERE {scope.format(t="c")} AND {open_cases}
              GROUP BY GROUPING SETS (({k.case}), ())""",
         "window_cases": f"""
@@ -217,6 +250,7 @@ def _empty_kpis() -> dict[str, Any]:
     return {
         "open": 0,
         "overdue": 0,
+        "overdue_contact": 0,
         "reported": 0,
         "resolved_share": None,
         "escalations": 0,
@@ -233,6 +267,7 @@ def _fold(target: dict[str, Any], name: str, row: Any) -> None:
     if name == "open_cases":
         target["open"] = row.open
         target["overdue"] = row.overdue
+        target["overdue_contact"] = row.overdue_contact
     elif name == "window_cases":
         target["reported"] = row.reported
         target["repeats"] = row.repeats

@@ -28,6 +28,7 @@ from api.auth import issue_token
 from importers.demo.plan import DEMO_PASSWORD
 from importers.pipeline import ImportOptions, run_import
 from layers.china_time import CHINA
+from layers.command import CARD_LABELS
 from layers.workflow import OPEN_STATES
 from tests.api_fixtures import COUNTY_A, TOWN_A1, ApiWorld
 from tests.browser import RecordedPage
@@ -196,7 +197,9 @@ def _check_level(page: RecordedPage, demo: ConsoleDemo, chain: list[str]) -> Non
     assert shown == str(feed["unit"]["kpis"]["open"])
     overdue = page.locator('#zz-kpis .zz-kpi[data-kpi="overdue"] .zz-kpi-value').inner_text()
     assert overdue == str(feed["unit"]["kpis"]["overdue"])
-    assert page.locator("#zz-kpis .zz-kpi").count() == 10
+    assert page.locator("#zz-kpis .zz-kpi").count() == len(CARD_LABELS)
+    contact = page.locator('#zz-kpis .zz-kpi[data-kpi="overdue_contact"] .zz-kpi-value')
+    assert contact.inner_text() == str(feed["unit"]["kpis"]["overdue_contact"])
     assert page.locator("#zz-queue-body tr").count() == len(feed["queue"])
     assert page.locator("#zz-children-body tr").count() == len(feed["children"])
 

@@ -17,7 +17,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse
 
 from layers.china_time import CHINA
-from layers.command import KPI_LABELS, KPI_NOTES, WINDOW_DAYS
+from layers.command import CARD_LABELS, KPI_NOTES, WALL_NOTES, WINDOW_DAYS
 from layers.work_brief import BRIEF_NAMES, LAST_PERIOD_NAMES
 from web.maps import MapParts, layer_config_json, page_map
 from web.pages.case import workflow_labels_json
@@ -65,8 +65,9 @@ def _page(code: str, *, screen: bool) -> HTMLResponse:
         code=code,
         screen=screen,
         refresh_seconds=REFRESH_SECONDS,
-        kpi_labels=KPI_LABELS,
+        kpi_labels=CARD_LABELS,
         kpi_notes={k: v.format(days=WINDOW_DAYS) for k, v in KPI_NOTES.items()},
+        wall_notes=WALL_NOTES,
         briefs=BRIEF_NAMES,
         last_briefs=LAST_PERIOD_NAMES,
         earlier_months=_earlier_months(datetime.now(CHINA).date()),

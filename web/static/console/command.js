@@ -248,7 +248,7 @@
       const name = card.dataset.kpi;
       const value = unit.kpis[name];
       card.querySelector(".zz-kpi-value").textContent = fmtKpi(name, value);
-      card.classList.toggle("zz-kpi-alarm", (name === "overdue" || name === "overdue_visits") && value > 0);
+      card.classList.toggle("zz-kpi-alarm", ["overdue", "overdue_contact", "overdue_visits"].includes(name) && value > 0);
       card.classList.toggle("zz-kpi-selected", name === st.kpi);
       if (name === "overdue_visits") scopeVisitsCard(card, unit);
       if (name === "active_hotspots") hotspotsCard(card);
@@ -3279,7 +3279,7 @@
   // the feed's members a read of its case parts gives (the rest come from the last full read)
   const CASE_PARTS = ["unit", "children", "ancestors", "queue", "tasks", "recalled", "late_dispatches",
     "supervisions", "supervisions_total", "window_days", "generated_at", "extensions_pending"];
-  const CASE_KPIS = ["open", "overdue", "reported", "resolved_share", "escalations", "repeats"];
+  const CASE_KPIS = ["open", "overdue", "overdue_contact", "reported", "resolved_share", "escalations", "repeats"];
 
   /** The case parts of `part` with the other parts and KPIs of the full read `full`. */
   function withFullParts(part, full) {
