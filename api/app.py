@@ -21,6 +21,7 @@ from api.compression import Compression
 from api.deps import NotDepartment, install_scope_hook
 from api.errors import add_exception_handlers
 from api.import_runner import ImportRunner
+from api.no_store import NoStore
 from api.settings import ApiSettings
 from layers import deadlines
 from layers.changes import ChangeWatch
@@ -150,6 +151,8 @@ def create_app(settings: ApiSettings | None = None, *, plugins: bool = True) -> 
     app.state.settings = settings or ApiSettings.from_env()
     # gzip when asked, never the live stream nor PNG/JPEG (api.compression)
     app.add_middleware(Compression)
+    # the API's answers kept out of caches unless the route says otherwise (api.no_store)
+    app.add_middleware(NoStore)
     add_exception_handlers(app)
     for module_name in ROUTER_MODULES:
         router: APIRouter = import_module(module_name).router
