@@ -15,6 +15,8 @@
 // The form remembers the last kind chosen (localStorage). The output is the API's `output_html`
 // (made by rich and escaped on the server), inserted as given; every other text is set with
 // textContent. An account that may import nothing gets the API's 403 in Chinese and no form.
+// The breadcrumb leads back to the account's own page and the top bar on to the command page's
+// 调度台, 研判分析 and 大屏模式, by role, as 案件详情 does (showWays).
 "use strict";
 (function () {
   const $ = (id) => document.getElementById(id);
@@ -822,7 +824,50 @@
     $("im-refused").hidden = false;
   }
 
+  // ---- the way back ---------------------------------------------------------------------------
+
+  /**
+   * Each role's own page, the breadcrumb's way back (as on 案件详情, case.js): the command page
+   * for a commander (and a grid worker), the 调度台 for a dispatcher, the desk for a department,
+   * 研判分析 for an analyst, 审计日志 for an auditor; an administrator's 账号管理 is in the top bar.
+   */
+  const BACK = {
+    commander: ["/console/", "指挥调度"],
+    grid_worker: ["/console/", "指挥调度"],
+    dispatcher: ["/dispatch/", "调度台"],
+    department: ["/desk/", "本部门待办"],
+    analyst: ["/trends/", "研判分析"],
+    auditor: ["/audit", "审计日志"],
+  };
+  /** Roles shown 大屏模式 and, but an analyst (whose way back it is), 研判分析, as on 案件详情. */
+  const WATCHERS = ["commander", "dispatcher", "analyst"];
+
+  /**
+   * The breadcrumb's way back to the account's own page, and the command page's ways on to its
+   * own unit: 调度台 to a commander (a dispatcher's is the way back), 研判分析 and 大屏模式 to
+   * those who have them there (trial: /imports led back only by the brand's link to /).
+   */
+  function showWays(m) {
+    const back = BACK[m.role];
+    if (back) {
+      const [path, label] = back;
+      $("im-back").href = path.endsWith("/") ? path + m.scope_code : path;
+      $("im-back").textContent = label;
+      $("im-back-item").hidden = false;
+    }
+    const ways = {
+      "zz-dispatch-link": ["/dispatch/", m.role === "commander"],
+      "zz-trends-link": ["/trends/", WATCHERS.includes(m.role) && m.role !== "analyst"],
+      "zz-screen-link": ["/screen/", WATCHERS.includes(m.role)],
+    };
+    Object.entries(ways).forEach(function ([id, [path, shown]]) {
+      $(id).href = path + m.scope_code;
+      $(id).hidden = !shown;
+    });
+  }
+
   async function init() {
+    zz.me().then(showWays, () => {}); // a 401 goes to the login page
     let answer;
     try {
       answer = await zz.importKinds();
