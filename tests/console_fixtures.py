@@ -11,9 +11,10 @@ cluster of the first process that asks (:mod:`tests.run_templates`); each proces
 same rows and statistics, and what one process's tests write no other process sees. Other
 tests commit worlds of their own into the suite's main database; this one never meets them.
 The fixture is session-scoped: the tests of one process share their copy, as they shared the
-database each process loaded before; :func:`console_cases_cleaned` deletes after each test
-the cases it registered, so that no test meets another's (``ZONGZHI_CONSOLE_LEFTOVERS=1`` names
-what each test leaves).
+database each process loaded before; :func:`console_cases_cleaned` undoes after each test
+what it wrote (the cases it registered, the events and dispatches it added, the accounts it
+made, the demo's cases, dispatches, workers and accounts it changed), so that no test meets
+another's (``ZONGZHI_CONSOLE_LEFTOVERS=1`` names what each test leaves).
 
 :func:`login` logs a demo user in through the login page.
 
@@ -143,59 +144,115 @@ def console_demo(
         borrowed.release()
 
 
+_DELETED = ("case_events", "dispatches", "alerts", "users")
+"""Tables whose rows a test added are deleted when it ends (events and dispatches of the
+demo's cases: those of its own cases go with them)."""
+_RESTORED = ("cases", "dispatches", "workers", "users")
+"""Tables whose demo rows a test changed are set back as they were before it (from
+:data:`_BEFORE`)."""
+_BEFORE = "console_test_before"
+"""Schema of the console database holding a copy of :data:`_RESTORED` as before the test."""
+_UNNOTICED = {"users": ("login_address",)}
+"""Columns :data:`LEFTOVERS` does not report changed (each login writes the account's)."""
+
+
+@dataclass
+class _Before:
+    """The copy of :data:`_RESTORED` in :data:`_BEFORE`: the columns set back, and the
+    transaction id after which a row was written since the copy was last brought up to date."""
+
+    columns: dict[str, list[str]]
+    synced: int
+
+
+@pytest.fixture(scope="session")
+def _demo_before(console_demo: ConsoleDemo) -> _Before:
+    """Copy the demo's :data:`_RESTORED` tables into :data:`_BEFORE` (once a process)."""
+    with console_demo.owner.begin() as conn:
+        conn.execute(text(f"DROP SCHEMA IF EXISTS {_BEFORE} CASCADE"))
+        conn.execute(text(f"CREATE SCHEMA {_BEFORE}"))
+        columns = {}
+        for table in _RESTORED:
+            conn.execute(text(f"CREATE TABLE {_BEFORE}.{table} AS TABLE {table}"))
+            conn.execute(text(f"ALTER TABLE {_BEFORE}.{table} ADD PRIMARY KEY (id)"))
+            columns[table] = list(
+                conn.execute(
+                    text(
+                        "SELECT column_name FROM information_schema.columns"
+                        " WHERE table_schema = 'public' AND table_name = :t"
+                        " AND is_generated = 'NEVER' AND column_name <> 'id'"
+                        " ORDER BY ordinal_position"
+                    ),
+                    {"t": table},
+                ).scalars()
+            )
+    with console_demo.owner.begin() as conn:
+        synced = int(conn.execute(text("SELECT txid_current()")).scalar_one())
+    return _Before(columns, synced)
+
+
 @pytest.fixture(autouse=True)
 def console_cases_cleaned(request: pytest.FixtureRequest) -> Iterator[None]:
-    """Delete, after each test on the served demo, every case it registered, and what hangs on them.
+    """Undo, after each test on the served demo, what it wrote there: cases, events, accounts.
 
     The tests of a process share one demo, and register cases at the same few spots of the same
     village: a repeat report links to an open case of its type within 200 m, so a case one test
     left was taken for the original of a later test's report (test_console_department_desk after
-    test_console_dispatch: its repeat's ``duplicate_of`` was the other test's case, not its own).
-    The cases of ids above the highest before the test, with their events, dispatches and photos,
-    are deleted when it ends (:func:`tests.workflow_data.delete_cases`), the workers they left
-    busy set on duty again; the demo's own cases a test changed stay as it left them. With
-    :data:`LEFTOVERS` set, a test fails that left cases (before they are deleted) or new rows of
-    :data:`_SURVEYED` (accounts, persons, visits, alerts; events and dispatches of the demo's
-    cases), naming them.
+    test_console_dispatch: its repeat's ``duplicate_of`` was the other test's case, not its own);
+    and a 催办 one test made on a demo case showed as 催办×2 in a later one. When the test ends,
+    the cases of ids above the highest before it are deleted, with their events, dispatches and
+    photos (:func:`tests.workflow_data.delete_cases`); so are the events and dispatches it added
+    to the demo's own cases and the accounts it created; and the rows of :data:`_RESTORED` it
+    changed (a case's state, version and repeat count, a worker left busy, an account's
+    password) are set back as they were before it, from a copy :data:`_BEFORE` brought up to
+    date before each test with the rows written since the last one (a module's fixture). A row
+    counts as changed whose ``xmin`` is a transaction after the mark: the check reads no copy
+    when nothing was written. With :data:`LEFTOVERS` set, a test fails that left cases or new
+    rows of :data:`_SURVEYED` (accounts, persons, visits, alerts; events and dispatches of the
+    demo's cases) or changed rows of :data:`_RESTORED`, naming them (before they are undone).
     """
     if "console_demo" not in request.fixturenames:
         yield
         return
     demo: ConsoleDemo = request.getfixturevalue("console_demo")
+    before: _Before = request.getfixturevalue("_demo_before")
     survey = bool(os.environ.get(LEFTOVERS))
-    tables = ("cases", *_SURVEYED) if survey else ("cases",)
-    with demo.owner.connect() as conn:
-        last = dict(zip(tables, _highest_ids(conn, tables), strict=True))
+    tables = ("cases", *_SURVEYED) if survey else ("cases", *_DELETED)
+    with demo.owner.begin() as conn:
+        last, written, mark = _marks(conn, tables, before.synced)
+        for table in written:  # by a module's fixture, say: as it was before the test
+            _bring_up_to_date(conn, table, before.synced)
     yield
     with demo.owner.begin() as conn:
-        left = conn.execute(
-            text("SELECT id, state, title FROM cases WHERE id > :last ORDER BY id"),
-            {"last": last["cases"]},
-        ).all()
+        top, written, synced = _marks(conn, ("cases", *_DELETED), mark)
+        left = []
+        if top["cases"] > last["cases"]:
+            left = conn.execute(
+                text("SELECT id, state, title FROM cases WHERE id > :last ORDER BY id"),
+                {"last": last["cases"]},
+            ).all()
         found = []
         if survey:
             found = [f"case {row.id} {row.state} {row.title}" for row in left]
             found += _new_rows(conn, last)
+            found += _changed_rows(conn, last, mark)
         if left:
-            _delete_cases_made(conn, [int(row.id) for row in left])
+            delete_cases(Session(bind=conn), [int(row.id) for row in left])
+        _undo(conn, [t for t in _DELETED if top[t] > last[t]], written, last, mark, before.columns)
+        if survey:  # and what of it stays undone (none: each leftover is named once)
+            kept = _new_rows(conn, last, _DELETED) + _changed_rows(conn, last, mark)
+            found += [f"not undone: {kept}"] if kept else []
+    before.synced = synced  # what this transaction wrote is as before the test: not copied
     if found:
         pytest.fail("left on the shared demo: " + "; ".join(found), pytrace=False)
 
 
-def _highest_ids(conn: Connection, tables: tuple[str, ...]) -> list[int]:
-    """Return the highest id of each table (0 for an empty one), in one query."""
-    return [
-        int(value)
-        for value in conn.execute(
-            text("SELECT " + ", ".join(f"(SELECT coalesce(max(id), 0) FROM {t})" for t in tables))
-        ).one()
-    ]
-
-
-def _new_rows(conn: Connection, last: dict[str, int]) -> list[str]:
-    """Name the rows of :data:`_SURVEYED` above ``last`` (of the demo's own cases, for events)."""
+def _new_rows(
+    conn: Connection, last: dict[str, int], tables: tuple[str, ...] = _SURVEYED
+) -> list[str]:
+    """Name the rows of ``tables`` above ``last`` (of the demo's own cases, for events)."""
     found = []
-    for table in _SURVEYED:
+    for table in tables:
         of_demo = " AND case_id <= :cases" if table in ("case_events", "dispatches") else ""
         ids = (
             conn.execute(
@@ -210,26 +267,100 @@ def _new_rows(conn: Connection, last: dict[str, int]) -> list[str]:
     return found
 
 
-def _delete_cases_made(conn: Connection, ids: list[int]) -> None:
-    """Delete the cases ``ids`` a test made; set on duty the workers they left busy."""
-    workers = list(
-        conn.execute(
-            text(
-                "SELECT DISTINCT worker_id FROM dispatches WHERE case_id = ANY(:ids)"
-                " AND worker_id IS NOT NULL AND status IN ('assigned', 'accepted', 'arrived')"
-            ),
-            {"ids": ids},
-        ).scalars()
-    )
-    delete_cases(Session(bind=conn), ids)
+def _marks(
+    conn: Connection, tables: tuple[str, ...], since: int
+) -> tuple[dict[str, int], list[str], int]:
+    """Return, in one query, the highest id of each of ``tables``, the tables of
+    :data:`_RESTORED` with rows written after transaction ``since``, and the transaction's id
+    (a row it writes has that ``xmin``; a row written later, a higher one)."""
+    highest = [f"(SELECT coalesce(max(id), 0) FROM {t})" for t in tables]
+    written = [f"EXISTS (SELECT 1 FROM {t} WHERE {_written_after(t)})" for t in _RESTORED]
+    row = conn.execute(
+        text(f"SELECT {', '.join([*highest, *written])}, txid_current()"), {"mark": since}
+    ).one()
+    tops = dict(zip(tables, map(int, row[: len(tables)]), strict=True))
+    flags = row[len(tables) : len(tables) + len(_RESTORED)]
+    return tops, [t for t, flag in zip(_RESTORED, flags, strict=True) if flag], int(row[-1])
+
+
+def _written_after(table: str) -> str:
+    """The SQL condition: a row of ``table`` written by a transaction after ``:mark``."""
+    return f"age({table}.xmin) < age(CAST(CAST(:mark AS text) AS xid))"  # no xid comparison
+
+
+def _bring_up_to_date(conn: Connection, table: str, synced: int) -> None:
+    """Copy into :data:`_BEFORE` the rows of ``table`` written since ``synced``."""
+    written = _written_after(table)
     conn.execute(
         text(
-            "UPDATE workers w SET status = 'on_duty' WHERE w.id = ANY(:w) AND w.status = 'busy'"
-            " AND NOT EXISTS (SELECT 1 FROM dispatches d WHERE d.worker_id = w.id"
-            "  AND d.status IN ('assigned', 'accepted', 'arrived'))"
+            f"DELETE FROM {_BEFORE}.{table} b USING {table} WHERE {table}.id = b.id AND {written}"
         ),
-        {"w": workers},
+        {"mark": synced},
     )
+    conn.execute(
+        text(f"INSERT INTO {_BEFORE}.{table} SELECT * FROM {table} WHERE {written}"),
+        {"mark": synced},
+    )
+
+
+def _undo(
+    conn: Connection,
+    added: list[str],
+    written: list[str],
+    last: dict[str, int],
+    mark: int,
+    columns: dict[str, list[str]],
+) -> None:
+    """Delete the rows above ``last`` of the tables ``added`` (of :data:`_DELETED`); set back
+    the rows written after ``mark`` of the tables ``written`` (of :data:`_RESTORED`).
+
+    Only those tables are written (``case_events``' trigger, turned off to delete, would wait
+    for the readers of the table).
+    """
+    if "case_events" in added:
+        conn.execute(text("ALTER TABLE case_events DISABLE TRIGGER append_only"))
+        conn.execute(text("DELETE FROM case_events WHERE id > :e"), {"e": last["case_events"]})
+        conn.execute(text("ALTER TABLE case_events ENABLE TRIGGER append_only"))
+    for table in ("dispatches", "alerts"):
+        if table in added:
+            conn.execute(text(f"DELETE FROM {table} WHERE id > :last"), {"last": last[table]})
+    for table in written:
+        names = ", ".join(columns[table])
+        taken = ", ".join(f"b.{name}" for name in columns[table])
+        conn.execute(
+            text(
+                f"UPDATE {table} SET ({names}) = ({taken}) FROM {_BEFORE}.{table} b"
+                f" WHERE b.id = {table}.id AND {_written_after(table)}"
+            ),
+            {"mark": mark},
+        )
+    if "users" in added:  # last: the events and dispatches deleted may name them
+        conn.execute(text("DELETE FROM users WHERE id > :u"), {"u": last["users"]})
+
+
+def _changed_rows(conn: Connection, last: dict[str, int], mark: int) -> list[str]:
+    """Name the rows of :data:`_RESTORED` up to ``last`` whose values a test changed."""
+    found = []
+    for table in _RESTORED:
+        ignored = "".join(f" - '{name}'" for name in _UNNOTICED.get(table, ()))
+        upto = " AND t.id <= :last" if table in last else ""
+        ids = (
+            conn.execute(
+                text(
+                    f"SELECT t.id FROM {table} t JOIN {_BEFORE}.{table} b USING (id)"
+                    f" WHERE {_written_after('t')}{upto}"
+                    f" AND to_jsonb(t){ignored} IS DISTINCT FROM to_jsonb(b){ignored}"
+                    " ORDER BY t.id"
+                ),
+                {"mark": mark, "last": last.get(table, 0)},
+            )
+            .scalars()
+            .all()
+        )
+        if ids:
+            listed = ", ".join(map(str, ids[:10]))
+            found.append(f"{table} changed {listed}{' …' if len(ids) > 10 else ''}")
+    return found
 
 
 def log_out(page: RecordedPage) -> None:
