@@ -296,9 +296,9 @@
     picked = PHOTO_ACTIONS.includes(action) ? zz.photoField($("cz-action-params"), "cz-p-photos", "cz-picked") : [];
   }
 
-  /** Send the action with its photos (multipart); the case's JSON as the action's own answer. */
+  /** Send the action with its photos (multipart, its progress on 提交); the case's JSON as the action's own answer. */
   function sendWithPhotos(action, note) {
-    return zz.sendCaseAction(caseId, action, { version: page.case.version, note: note, params: params(action), photos: picked });
+    return zz.sendCaseAction(caseId, action, { version: page.case.version, note: note, params: params(action), photos: picked, button: $("cz-action-submit") });
   }
 
   /** "调解不成。" and "调解成功" read "调解不成；调解成功": one mark between clauses, not "。；". */

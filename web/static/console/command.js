@@ -3187,7 +3187,7 @@
       actionDraft(c, action, "photos", photos.length); // a reload keeps the note, not these
       const done = action === "hand_down_supervise" // both steps in one request (trial AZ m8)
         ? await zz.api("/api/cases/" + c.id + "/hand-down-supervise", { method: "POST", json: { version: versionOf(c), note: note.trim() || null, deadline: sent.deadline } })
-        : await zz.sendCaseAction(c.id, action, { version: versionOf(c), note: note, params: sent, photos: photos });
+        : await zz.sendCaseAction(c.id, action, { version: versionOf(c), note: note, params: sent, photos: photos, button: button });
       actionDraft(c, action, "", "");
       actionDraft(c, action, "photos", "");
       // its row's next action, tapped before the list is drawn again, goes with the new version

@@ -151,7 +151,7 @@
     opts.signal = opts.signal ? AbortSignal.any([opts.signal, leaving.signal]) : leaving.signal;
     let response;
     try {
-      response = await fetch(path, opts);
+      response = await (opts.progress ? sentWithProgress(path, opts) : fetch(path, opts));
     } catch (error) {
       if (loggingOut) return UNANSWERED(); // ended by 退出: logout() goes to the login page
       throw error;
@@ -1191,9 +1191,73 @@
   }
 
   /**
-   * Do a case action (`sent`: its version, note, params and photos): as JSON, or, with photos,
-   * as a form to …/with-photos, the action and its photos in one (a photo refused leaves the
-   * case as it was). The case's JSON as the action's answer.
+   * fetch() for a form whose sending is followed, `opts.progress(sent, total)` as the XHR's
+   * upload says it (fetch says nothing of an upload): a Response as fetch's answer, a TypeError
+   * when no answer came, an AbortError when `opts.signal` ended it.
+   */
+  function sentWithProgress(path, opts) {
+    return new Promise(function (resolve, reject) {
+      const xhr = new XMLHttpRequest();
+      xhr.open(opts.method || "GET", path);
+      xhr.withCredentials = true;
+      xhr.responseType = "blob";
+      Object.entries(opts.headers || {}).forEach(([name, value]) => xhr.setRequestHeader(name, value));
+      xhr.upload.addEventListener("progress", function (e) {
+        if (e.lengthComputable) opts.progress(e.loaded, e.total);
+      });
+      xhr.onload = function () {
+        const headers = new Headers();
+        xhr.getAllResponseHeaders().trim().split(/[\r\n]+/).forEach(function (line) {
+          const at = line.indexOf(":");
+          if (at > 0) headers.append(line.slice(0, at).trim(), line.slice(at + 1).trim());
+        });
+        const empty = [204, 205, 304].includes(xhr.status);
+        resolve(new Response(empty ? null : xhr.response, { status: xhr.status, statusText: xhr.statusText, headers: headers }));
+      };
+      xhr.onerror = xhr.ontimeout = () => reject(new TypeError("Failed to fetch"));
+      xhr.onabort = () => reject(new DOMException("The request was aborted", "AbortError"));
+      if (opts.signal) {
+        if (opts.signal.aborted) return xhr.abort();
+        opts.signal.addEventListener("abort", () => xhr.abort(), { once: true });
+      }
+      xhr.send(opts.body);
+    });
+  }
+
+  /**
+   * Say on a form's `button` how far its photos are sent (a slow link took 100 s over a greyed
+   * 保存, s49): the `progress` to give api() (「正在上传照片 45%」, then 「正在保存…」 while the
+   * server keeps them); its `done()` gives the button its label back.
+   */
+  function uploadProgress(button) {
+    const label = button.textContent;
+    const progress = function (sent, total) {
+      button.textContent = sent < total ? "正在上传照片 " + Math.floor((100 * sent) / total) + "%" : "正在保存…";
+    };
+    progress.done = function () {
+      button.textContent = label;
+    };
+    return progress;
+  }
+
+  /**
+   * Send a form with photos (`body`, FormData) to `path`, its progress said on `button` if one
+   * is given (uploadProgress); the answer as api() gives it.
+   */
+  async function sendPhotos(path, body, button) {
+    const progress = button ? uploadProgress(button) : null;
+    try {
+      return await api(path, { method: "POST", body: body, progress: progress });
+    } finally {
+      if (progress) progress.done();
+    }
+  }
+
+  /**
+   * Do a case action (`sent`: its version, note, params and photos, and the `button` that says
+   * how far the photos are sent): as JSON, or, with photos, as a form to …/with-photos, the
+   * action and its photos in one (a photo refused leaves the case as it was). The case's JSON
+   * as the action's answer.
    */
   function sendCaseAction(caseId, action, sent) {
     const photos = PHOTO_ACTIONS.includes(action) ? sent.photos || [] : [];
@@ -1206,7 +1270,7 @@
     form.append("note", sent.note || "");
     form.append("params", JSON.stringify(sent.params || {}));
     photos.forEach((file) => form.append("photos", file, file.name));
-    return api(url + "/with-photos", { method: "POST", body: form });
+    return sendPhotos(url + "/with-photos", form, sent.button);
   }
 
   // ---- the login's end (trial AZ M6) ------------------------------------------------------------
@@ -1305,7 +1369,7 @@
     activeDispatches,
     whenExpired, guardUnit,
     keepDraft, hasDraft,
-    photoPicker, PHOTO_LIMITS, PHOTO_ACTIONS, photoField, sendCaseAction,
+    photoPicker, PHOTO_LIMITS, PHOTO_ACTIONS, photoField, sendCaseAction, sendPhotos,
     ApiError, api, me, label, beijingDay, categoryLabel, subtypeTable, errorText, fmtTime, approvedExtension, inputTime, fromInputTime, dayStart, countdown, riskColor, reminderMark, awaitingText, contactDue, stateBadge, toast, live, importNews, esc, tables,
     unmask, personRecord, reasonForm, UNMASK_REASONS, importKinds, IMPORT_ROLES, cell, logout, vectorTiles, nameLabels,
     recountNotes,

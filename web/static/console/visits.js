@@ -566,7 +566,7 @@
           body.append("note", note.value.trim());
           body.append("outcome", reached.value());
           photos.picked.forEach((file) => body.append("photos", file, file.name));
-          visit = await zz.api("/api/persons/" + p.id + "/visits/with-photos", { method: "POST", body: body });
+          visit = await zz.sendPhotos("/api/persons/" + p.id + "/visits/with-photos", body, save); // its progress on 保存
         } else {
           visit = await zz.api("/api/persons/" + p.id + "/visits", {
             method: "POST",
