@@ -30,7 +30,10 @@ Nothing is stored: the analysis is computed on demand and kept in a small in-pro
 keyed by the unit, the window, the filter and a fingerprint of what it read: the cases (a case
 added, moved, recategorised or marked duplicate changes it) and the jurisdictions under the unit
 its labels come from (code, name, boundary, retirement and successor: a rename or a new
-boundary changes it), so the command view's stored runs and alerts are left alone.
+boundary changes it), so the command view's stored runs and alerts are left alone. One analysis
+is computed once however many reads ask it together (the trends page asks the series, the
+density and the uncovered hot spots at once): those that come while it is computed wait for
+that computation and share its result, or its failure, which is not kept (:func:`series`).
 
 Case counts are shown exactly to every role, analysts included: a count per unit and period
 says nothing about a person. Only a count per H3 cell, which places cases within a few hundred
@@ -48,6 +51,7 @@ import json
 import threading
 from collections import OrderedDict
 from collections.abc import Collection
+from concurrent.futures import Future
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Any, Literal
@@ -1174,6 +1178,21 @@ def child_codes_with_cases(
 _CACHE: OrderedDict[tuple[Any, ...], Series] = OrderedDict()
 _CACHE_LOCK = threading.Lock()
 _CACHE_SIZE = 16
+
+
+@dataclass
+class _Flight:
+    """One computation of an analysis in flight: its result, or failure, for every reader."""
+
+    result: Future[Series]
+    waiting: int = 0
+
+
+_IN_FLIGHT: dict[tuple[Any, ...], _Flight] = {}
+"""The analyses being computed, by cache key (guarded by ``_CACHE_LOCK``)."""
+computations = 0
+"""How many analyses this process has computed (neither taken from the cache nor from another
+read's computation in flight): what the single flight of :func:`series` saves, counted."""
 _FINGERPRINT = (
     "SELECT count(*) AS n, coalesce(sum(hashtextextended(concat_ws('|', id, ST_AsEWKB(point),"
     " reported_at, category), 0)), 0) AS h, (SELECT coalesce(sum(hashtextextended(concat_ws('|',"
@@ -1231,6 +1250,14 @@ def series(
         Not a jurisdiction inside the actor's scope.
     InvalidInput
         Bad granularity, number of periods or end.
+
+    Notes
+    -----
+    The analysis is read from the cache when its key is there. Otherwise the first read of a
+    key computes it (:data:`computations` counts it) and the reads of the same key that come
+    meanwhile, from the server's other worker threads, wait for that computation instead of
+    doing it again: all get its result, or the exception it raised, which is not cached (the
+    next read computes anew).
     """
     level = cases.unit_range(code, actor)[2]
     spans = window(now, granularity, periods, end=end)
@@ -1247,19 +1274,51 @@ def series(
         if key in _CACHE:
             _CACHE.move_to_end(key)
             return _CACHE[key]
-    rows = session.execute(
-        text("SELECT ST_X(point) AS lon, ST_Y(point) AS lat, reported_at " + where), params
-    ).all()
-    result = replace(
-        _analyse(session, code, spans, RESOLUTION_BY_LEVEL[level], list(rows)),
-        case_filter=case_filter,
-        fingerprint=key,
-    )
+        flight = _IN_FLIGHT.get(key)
+        computes = flight is None
+        if flight is None:
+            flight = _IN_FLIGHT[key] = _Flight(Future())
+        else:  # another request computes it: its result, or its failure
+            flight.waiting += 1
+    if not computes:
+        return flight.result.result()
+    try:
+        result = _compute(session, code, spans, level, where, params, case_filter, key)
+    except BaseException as error:
+        with _CACHE_LOCK:
+            del _IN_FLIGHT[key]  # not kept: the next read computes it again
+        flight.result.set_exception(error)
+        raise
     with _CACHE_LOCK:
         _CACHE[key] = result
         while len(_CACHE) > _CACHE_SIZE:
             _CACHE.popitem(last=False)
+        del _IN_FLIGHT[key]
+    flight.result.set_result(result)
     return result
+
+
+def _compute(
+    session: Session,
+    code: str,
+    spans: tuple[Period, ...],
+    level: int,
+    where: str,
+    params: dict[str, Any],
+    case_filter: CaseFilter,
+    key: tuple[Any, ...],
+) -> Series:
+    global computations
+    with _CACHE_LOCK:
+        computations += 1
+    rows = session.execute(
+        text("SELECT ST_X(point) AS lon, ST_Y(point) AS lat, reported_at " + where), params
+    ).all()
+    return replace(
+        _analyse(session, code, spans, RESOLUTION_BY_LEVEL[level], list(rows)),
+        case_filter=case_filter,
+        fingerprint=key,
+    )
 
 
 def _steps(spans: tuple[Period, ...], when: list[datetime]) -> npt.NDArray[np.int64]:

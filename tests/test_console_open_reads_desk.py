@@ -7,10 +7,11 @@ density and the uncovered hot spots only after its first reads were drawn; the c
 走访 tab read the list of 外辖区登记 notices on opening only to count them on its badge. Now the
 case page asks its reads beside ``/api/me`` and the cameras as soon as the account and the case
 have answered, the trends page asks the 走访 history with its first reads and the density and
-coverage as soon as the series has answered (before it is drawn, and after it, so that they read
-the analysis the series left in the server's cache), and the badge takes its count from the
-badge's own read (``cross_scope_total``), the notices being read when the tab opens. The reads
-are held here to show the order without timing anything; what the pages show is checked against
+coverage as soon as the series has answered (before it is drawn), and the badge takes its count
+from the badge's own read (``cross_scope_total``), the notices being read when the tab opens.
+Session 49: the trends page asks the density and coverage beside the series, the server
+computing the analysis the three read once (tests/test_trends_single_flight.py). The reads are
+held here to show the order without timing anything; what the pages show is checked against
 the API. Headless Chromium on the 华宁县 demo (``console_demo``); the notice made here is removed.
 """
 
@@ -107,7 +108,7 @@ def test_the_case_page_asks_its_reads_beside_the_account(
 
 
 @pytest.mark.browser
-def test_the_trends_page_asks_its_second_reads_before_it_draws(
+def test_the_trends_page_asks_its_second_reads_beside_the_series(
     page: RecordedPage, console_demo: ConsoleDemo
 ) -> None:
     origin = console_demo.origin
@@ -117,20 +118,15 @@ def test_the_trends_page_asks_its_second_reads_before_it_draws(
     page.requests.clear()
     trends = f"/api/trends/{TOWN}"
     series = re.compile(rf".*{trends}\?.*")
-    outlines = re.compile(rf".*{trends}/outlines$")
-    with held_requests(page, outlines) as held_outlines:
-        with held_requests(page, series) as held_series:
-            page.goto(f"{origin}/trends/{TOWN}", wait_until="commit")
-            held_series.wait_held()
-            # the 走访 history with the first reads, not after they are drawn
-            _wait_asked(page, {f"{trends}/visit-history", f"{trends}/changes"})
-            asked = _api_paths(page)
-            # the density and coverage wait for the series, whose analysis they read again
-            assert asked[f"{trends}/kde"] == asked[f"{trends}/coverage"] == 0, sorted(asked)
-        # once the series has answered, before the page is drawn (its outlines still held)
-        _wait_asked(page, {f"{trends}/kde", f"{trends}/coverage"})
-        assert len(held_outlines.held) == 1
+    with held_requests(page, series) as held_series:
+        page.goto(f"{origin}/trends/{TOWN}", wait_until="commit")
+        held_series.wait_held()
+        # the 走访 history, the density and the coverage with the first reads, while the series
+        # is held: the server computes the analysis they read once for the three
+        _wait_asked(page, {f"{trends}/{read}" for read in ("visit-history", "kde", "coverage")})
+        assert len(held_series.held) == 1
         assert page.evaluate("document.body.dataset.ready") is None
+        assert _api_paths(page)[f"{trends}/kde.png"] == 0  # drawn once the series is
     page.wait_for_function("document.body.dataset.ready === '1'")
     expect(page.locator("#legend-kde")).not_to_be_empty()
     expect(page.locator("#table-visit-history")).not_to_be_empty()
@@ -139,10 +135,15 @@ def test_the_trends_page_asks_its_second_reads_before_it_draws(
     # each once: the density and coverage started early are the ones drawn, not read again
     assert set(asked.values()) == {1}, sorted(asked.items())
     assert len(asked) == 11 if asked[f"{trends}/kde.png"] else 10, sorted(asked)
-    last = page.evaluate("document.getElementById('period-slider').max")
-    key = page.evaluate(f"zz.api('{trends}?granularity=month')")["periods"][int(last)]["key"]
+    shown, last = page.evaluate(
+        "['value', 'max'].map((k) => document.getElementById('period-slider')[k])"
+    )
+    periods = page.evaluate(f"zz.api('{trends}?granularity=month')")["periods"]
+    key = periods[int(last)]["key"]
+    # asked of no period, the API's window's last, which the page opens on
+    assert shown == last
     kde_url = next(u for u in page.requests if f"{trends}/kde?" in u)
-    assert f"period={key}" in kde_url, kde_url
+    assert "period=" not in kde_url, kde_url
 
     # what the page shows of them is the API's
     query = f"granularity=month&period={key}"
@@ -155,6 +156,20 @@ def test_the_trends_page_asks_its_second_reads_before_it_draws(
         )
     else:
         expect(page.locator("#legend-kde")).to_have_text("本期定位案件过少，无核密度")
+
+    # a period the address names: its density and coverage, asked beside the series too
+    earlier = periods[-3]
+    page.goto("about:blank")
+    page.requests.clear()
+    with held_requests(page, series) as held_series:
+        page.goto(f"{origin}/trends/{TOWN}?period={earlier['key']}", wait_until="commit")
+        held_series.wait_held()
+        _wait_asked(page, {f"{trends}/kde", f"{trends}/coverage"})
+    page.wait_for_function("document.body.dataset.ready === '1'")
+    expect(page.locator("#period-label")).to_have_text(earlier["label"])
+    page.wait_for_load_state("networkidle")
+    second = [u for u in page.requests if re.search(rf"{trends}/(kde|coverage)\?", u)]
+    assert len(second) == 2 and all(f"period={earlier['key']}" in u for u in second), second
     page.assert_clean(origin)
 
 

@@ -274,7 +274,7 @@
 
   // ---- density, coverage --------------------------------------------------------------------
   /**
-   * The answer of a read the page started as the series came (`early`, of the period it opens
+   * The answer of a read the page started beside the series (`early`, of the period it opens
    * on), when it is of the period shown; null otherwise (read anew).
    */
   async function earlyAnswer(early) {
@@ -929,7 +929,7 @@
   }
 
   // ---- periods ------------------------------------------------------------------------------
-  /** Show period `t` (`early`: the density's and coverage's reads of the latest, if started). */
+  /** Show period `t` (`early`: the density's and coverage's reads of the opening period, if started). */
   function selectPeriod(t, early) {
     state.t = t;
     state.token += 1;
@@ -1152,23 +1152,27 @@
     return asked >= 0 ? asked : data.periods.length - 1;
   }
 
-  // The reads start before the page is drawn (s48): the 走访 history with the series, and the
-  // opening period's density and uncovered hot spots as soon as the series has answered (they
-  // read the analysis the series' read has just left in the server's cache; started beside it,
-  // each would compute it again), not after the charts and the map are drawn. Each is drawn
-  // where it was, once the series is.
+  /** The period the page opens on, as far as it is known before the series: the one its
+   * address names (if of the granularity's form; it may still lie outside the window, then the
+   * window's last is shown and read anew), or none, which the API takes for the window's last. */
+  function askedOpening() {
+    const form = state.granularity === "quarter" ? /^\d{4}Q[1-4]$/ : /^\d{4}-\d{2}$/;
+    return form.test(state.askedPeriod) ? { period: state.askedPeriod } : {};
+  }
+
+  // Every read starts before the page is drawn: the 走访 history with the series (s48), and the
+  // opening period's density and uncovered hot spots beside the series too (s49), since the
+  // server computes the analysis the three read once (layers.trends, one computation per
+  // analysis in flight), not after the series has answered. Each is drawn where it was, once
+  // the series is.
   async function load() {
     $("trend-loading").classList.add("show");
     const visitHistory = readVisitHistory();
     visitHistory.catch(() => {}); // said in its table (loadVisitHistory)
     const series = zz.api("/api/trends/" + code + "?" + query());
-    const early = series.then(function (data) {
-      const key = data.periods[openingPeriod(data)].key;
-      const read = (what) => zz.api("/api/trends/" + code + "/" + what + "?" + query({ period: key }));
-      const started = { kde: read("kde"), coverage: read("coverage") };
-      Object.values(started).forEach((r) => r.catch(() => {})); // read anew, which says it
-      return started;
-    }, () => null);
+    const read = (what) => zz.api("/api/trends/" + code + "/" + what + "?" + query(askedOpening()));
+    const early = { kde: read("kde"), coverage: read("coverage") };
+    Object.values(early).forEach((r) => r.catch(() => {})); // read anew, which says it
     try {
       const [data, outlines, categories, children, visits, changes] = await Promise.all([
         series,
@@ -1225,7 +1229,7 @@
       const t = openingPeriod(data);
       state.askedPeriod = "";
       slider.value = t;
-      selectPeriod(t, await early);
+      selectPeriod(t, early);
       document.body.dataset.ready = "1";
     } catch (err) {
       zz.toast(zz.errorText(err), "danger");
