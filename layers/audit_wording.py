@@ -74,6 +74,7 @@ _PLATFORM_ACTIONS: dict[str, str] = {
     "alert.close": "关闭风险预警",
     "alert.reopen": "重新打开风险预警",
     "case.register": "案件：登记",
+    "case.report_photos": "案件：上报照片",
     "case.hand_down_supervise": "案件：交办并督办",
     "case.repeat_merge": "案件：合并为重复反映",
     "case.repeat_unlink": "案件：解除重复反映关联",

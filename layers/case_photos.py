@@ -1,11 +1,12 @@
-"""Photos as on-site evidence of a case's 受理, 处置反馈 and 办结 (trial AO M8).
+"""Photos as on-site evidence of a case's 上报, 受理, 处置反馈 and 办结 (trial AO M8, s49).
 
 A grid worker (or whoever accepts, gives the feedback or resolves the case) attaches up to
 :data:`MAX_PHOTOS` photos to the event of his 受理, 处置反馈 or 办结, each taken as
 :mod:`layers.photos` takes a photo: JPEG or PNG of at most :data:`MAX_BYTES`, encoded anew as a
 JPEG without the EXIF of the file sent (the phone's GPS position and make), with a thumbnail for
 the case's timeline. Photos are read by whoever may read the case (:func:`layers.cases.get_case`;
-row-level security as the case's events).
+row-level security as the case's events). A case's registration (上报) is JSON: its reporter
+sends its photos right after it (:func:`attach_to_report`), kept with its ``register`` event.
 """
 
 from __future__ import annotations
@@ -13,11 +14,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from layers import cases
-from layers.errors import InvalidInput, NotFound
+from layers.errors import Forbidden, InvalidInput, NotFound
 from layers.model import CaseEvent, CasePhoto
 from layers.photos import (
     MAX_BYTES,
@@ -42,13 +43,16 @@ __all__ = [
     "MAX_SIDE",
     "NOT_AN_IMAGE",
     "NOT_A_PHOTO_ACTION",
+    "NOT_THE_REPORTER",
     "NO_PHOTO",
     "PHOTO_ACTIONS",
+    "REPORT_ACTION",
     "THUMB_SIDE",
     "TOO_LARGE",
     "TOO_MANY",
     "Encoded",
     "attach",
+    "attach_to_report",
     "check_count",
     "content",
     "latest_event",
@@ -61,6 +65,10 @@ __all__ = [
 PHOTO_ACTIONS = frozenset({"accept", "feedback", "resolve"})
 #: The refusal of a photo sent with another action.
 NOT_A_PHOTO_ACTION = "只有受理、处置反馈和办结可以附照片"
+#: The event a case's 上报 photos are kept with: its registration.
+REPORT_ACTION = "register"
+#: The refusal of 上报 photos sent by another than the one who registered the case.
+NOT_THE_REPORTER = "只有上报人可以为本次上报附照片"
 
 
 def attach(
@@ -95,17 +103,84 @@ def attach(
         raise InvalidInput("只能为本人的受理、处置反馈或办结附照片")
     check_count(len(photos))
     case = cases.get_case(session, event.case_id, actor=actor)
+    return _added(session, case.id, case.area_code, event, photos, actor=actor, now=now)
+
+
+def _added(
+    session: Session,
+    case_id: int,
+    area_code: str,
+    event: CaseEvent,
+    photos: list[Encoded],
+    *,
+    actor: Actor,
+    now: datetime,
+) -> list[CasePhoto]:
     rows = [
         CasePhoto(
-            case_id=case.id,
+            case_id=case_id,
             event_id=event.id,
-            area_code=case.area_code,
+            area_code=area_code,
             **stored(photo, at=now, uploaded_by=actor.user_id),
         )
         for photo in photos
     ]
     session.add_all(rows)
     session.flush()
+    return rows
+
+
+def attach_to_report(
+    session: Session, case_id: int, photos: list[Encoded], *, actor: Actor, now: datetime
+) -> list[CasePhoto]:
+    """Store photos as the evidence of the actor's own 上报 (the case's registration), audited.
+
+    A case is registered as JSON (``POST /api/cases``); the one who registered it (a grid
+    worker's 上报事件, a desk's 登记) sends its photos right after, at most :data:`MAX_PHOTOS`
+    to the report in all. The audit entry ``case.report_photos`` says how many.
+
+    Parameters
+    ----------
+    session : sqlalchemy.orm.Session
+        Open session scoped to the actor.
+    case_id : int
+        The case.
+    photos : list of Encoded
+        The photos (:func:`reencode`).
+    actor : Actor
+        Who sends them: the one who registered the case.
+    now : datetime
+        When.
+
+    Returns
+    -------
+    list of layers.model.CasePhoto
+        The rows added (flushed).
+
+    Raises
+    ------
+    NotFound
+        No such case in the actor's scope.
+    Forbidden
+        The case was registered by another (:data:`NOT_THE_REPORTER`).
+    InvalidInput
+        More than :data:`MAX_PHOTOS` to the report with those it has.
+    """
+    case = cases.get_case(session, case_id, actor=actor)
+    event = session.scalars(
+        select(CaseEvent)
+        .where(CaseEvent.case_id == case.id, CaseEvent.action == REPORT_ACTION)
+        .order_by(CaseEvent.id)
+        .limit(1)
+    ).first()
+    if event is None or event.actor_id != actor.user_id:
+        raise Forbidden(NOT_THE_REPORTER)
+    already = session.scalar(
+        select(func.count()).select_from(CasePhoto).where(CasePhoto.event_id == event.id)
+    )
+    check_count((already or 0) + len(photos))
+    rows = _added(session, case.id, case.area_code, event, photos, actor=actor, now=now)
+    cases.audit_case(session, actor, "report_photos", case, {"photos": len(rows)})
     return rows
 
 

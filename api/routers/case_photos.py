@@ -5,6 +5,9 @@
 and does the action and stores the photos in one transaction: a photo refused (图片过大,
 格式不支持, 最多 6 张) leaves the case as it was. It is audited as the action itself
 (``case.accept``, ``case.feedback``, ``case.resolve``), its refusals too.
+``POST /api/cases/{id}/report-photos`` takes the photos of a case's 上报 (its registration is
+JSON) from the one who registered it, right after: a photo refused leaves the case and its
+report as they were, audited as ``case.report_photos``.
 ``GET /api/cases/{id}/photos`` lists a case's photos by event;
 ``GET /api/cases/{id}/photos/{photo}`` (``?thumbnail=true``) gives one, to whoever may read
 the case, as ``GET /api/cases/{id}`` (not audited, as case reads are not).
@@ -129,6 +132,28 @@ def act_with_photos(
     response.headers["ETag"] = f'"{case.version}"'
     body = case_json(case, user, now=now, limits_config=limits, latest=latest_of(session, case))
     return body | {"photos": len(encoded)}
+
+
+@router.post(
+    "/{case_id}/report-photos",
+    summary="The on-site photos of a case's 上报, sent by its reporter after it (multipart)",
+)
+def report_photos(
+    case_id: IdPath,
+    user: BusinessUser,
+    session: SessionDep,
+    photos: Annotated[list[UploadFile], File()],
+) -> dict[str, Any]:
+    """Keep the photos (re-encoded, without EXIF) with the case's registration event."""
+    now = utcnow()
+    with audited_refusal(session, user, "case.report_photos", "case", str(case_id)):
+        if user.role == Role.ANALYST:
+            raise Forbidden(NOT_AN_ANALYSTS)
+        rows = case_photos.attach_to_report(
+            session, case_id, reencoded(photos), actor=actor_of(user), now=now
+        )
+        session.commit()
+    return {"case_id": case_id, "photos": len(rows)}
 
 
 @router.get("/{case_id}/photos", summary="The photos of a case's events")

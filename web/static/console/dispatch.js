@@ -1805,6 +1805,7 @@
   }
 
   function startRegister() {
+    if (reported) clearRegisterForm(); // a registered case's photos left unsent are not the next one's
     state.selected = null;
     layers.case.clearLayers();
     layers.cameras.clearLayers();
@@ -1949,6 +1950,56 @@
     $("dz-locate-note").textContent = "";
     $("dz-register-error").hidden = true;
     syncSubcategory();
+    offerReportPhotos();
+  }
+
+  // 现场照片 of a 上报 (s49: a worker reporting a hazard could not send its photo): the case is
+  // registered as JSON, its photos sent right after it (POST /api/cases/{id}/report-photos), kept
+  // with its 上报. A photo refused or a link lost keeps the case and its text: the form says so,
+  // and its button sends the photos again, not the case.
+  let reportPhotos = [];
+  let reported = null; // the case registered whose photos were not kept
+
+  /** The form's 现场照片 field, empty (before its error line). */
+  function offerReportPhotos() {
+    let host = $("dz-photos-host");
+    if (!host) {
+      host = document.createElement("div");
+      host.id = "dz-photos-host";
+      host.className = "mt-2";
+      $("dz-register-error").before(host);
+    }
+    host.textContent = "";
+    reportPhotos = zz.photoField(host, "dz-photos", "dz-picked");
+    reported = null;
+    $("dz-register-submit").textContent = "登记";
+  }
+
+  /** Send the photos of the 上报 `created`, their progress on 登记; false (said) if not kept. */
+  async function sentReportPhotos(created) {
+    const form = new FormData();
+    reportPhotos.forEach((file) => form.append("photos", file, file.name));
+    try {
+      await zz.sendPhotos("/api/cases/" + created.id + "/report-photos", form, $("dz-register-submit"));
+      reported = null;
+      return true;
+    } catch (err) {
+      reported = created;
+      const error = $("dz-register-error");
+      error.textContent = "";
+      error.append(
+        "已上报（" + created.code + "），但照片未上传：" + zz.errorText(err) +
+          (err instanceof zz.ApiError ? "。可移除或更换照片后点“上传照片”，或" : "。网络恢复后请点“上传照片”，或")
+      );
+      const open = document.createElement("a");
+      open.href = "/cases/" + created.id;
+      open.id = "dz-reported-link";
+      open.textContent = "不附照片，查看案件";
+      error.append(open);
+      error.hidden = false;
+      $("dz-register-submit").textContent = "上传照片";
+      return false;
+    }
   }
 
   function stopPicking() {
@@ -2016,6 +2067,14 @@
   async function submitRegister(event) {
     event.preventDefault();
     const error = $("dz-register-error");
+    if (reported) {
+      // the case is registered: its photos only, again
+      $("dz-register-submit").disabled = true;
+      const created = reported;
+      if (!reportPhotos.length || (await sentReportPhotos(created))) await registered(created);
+      else $("dz-register-submit").disabled = false;
+      return;
+    }
     error.hidden = true;
     const lon = readCoordinate("dz-lon", -180, 180);
     const lat = readCoordinate("dz-lat", -90, 90);
@@ -2059,25 +2118,8 @@
     let leaving = false;
     try {
       const created = await zz.api("/api/cases", { method: "POST", json: body });
-      if (isWorker()) {
-        // the desk is not his page: he follows his report on its own page (its code to give the
-        // reporter, its state, the way back to 我的任务 in its breadcrumb); no second tap meanwhile
-        leaving = true;
-        registerDraft(null);
-        window.location.assign("/cases/" + created.id);
-        return;
-      }
-      stopPicking();
-      clearRegisterForm();
-      upsertCase(created);
-      zz.toast("已登记：" + created.code, "success");
-      await selectCase(created.id);
-      if (created.linked_to) {
-        const box = $("dz-repeat");
-        box.hidden = false;
-        showOriginal(box, "系统判定为重复反映，已关联原案件 ", created.linked_to, "，原案件风险等级已上调。").id =
-          "dz-repeat-link";
-      }
+      if (reportPhotos.length && !(await sentReportPhotos(created))) return; // the case kept, said
+      leaving = await registered(created);
     } catch (err) {
       error.textContent =
         err instanceof zz.ApiError && err.status === 422
@@ -2091,6 +2133,31 @@
     } finally {
       $("dz-register-submit").disabled = leaving;
     }
+  }
+
+  /** After `created` is registered (with its photos): true when the page is left for it. */
+  async function registered(created) {
+    const photos = reportPhotos.length;
+    if (isWorker()) {
+      // the desk is not his page: he follows his report on its own page (its code to give the
+      // reporter, its state, its photos, the way back to 我的任务 in its breadcrumb); no second
+      // tap meanwhile
+      registerDraft(null);
+      window.location.assign("/cases/" + created.id);
+      return true;
+    }
+    stopPicking();
+    clearRegisterForm();
+    upsertCase(created);
+    zz.toast("已登记：" + created.code + (photos ? "（附现场照片 " + photos + " 张）" : ""), "success");
+    await selectCase(created.id);
+    if (created.linked_to) {
+      const box = $("dz-repeat");
+      box.hidden = false;
+      showOriginal(box, "系统判定为重复反映，已关联原案件 ", created.linked_to, "，原案件风险等级已上调。").id =
+        "dz-repeat-link";
+    }
+    return false;
   }
 
   function onCoordinatesTyped() {
@@ -2279,6 +2346,7 @@
     $("dz-risk").value = "4";
     $("dz-new").addEventListener("click", startRegister);
     $("dz-register").addEventListener("submit", submitRegister);
+    offerReportPhotos();
     $("dz-register").addEventListener("input", keepRegisterDraft);
     $("dz-register").addEventListener("change", keepRegisterDraft);
     $("dz-register-cancel").addEventListener("click", cancelRegister);
