@@ -21,14 +21,25 @@ history of neither is kept (:data:`RULES_NOTE`). Counts only, in one statement g
 period and unit; a reader who may not see the persons one by one reads no count below
 ``min_count`` (:func:`layers.trends.min_count_for`), and a period's total only where it gives
 back no single withheld count (:func:`column_total`).
+
+The answer is kept in a small in-process cache as :func:`layers.trends.series` keeps its
+analysis: keyed by the unit, the periods, ``min_count``, the reader's scope and a fingerprint of
+what it read (:data:`_FINGERPRINT`: the row versions of the unit's persons, of their visits and
+the visits made in the unit, of the visit rules and of the unit's jurisdictions), so a visit
+recorded, corrected or deleted, a person put on record, moved, relevelled or ended, a rule
+changed or a unit renamed gives another key and the figures are counted anew. Reading the
+fingerprint costs one pass over those rows' versions, a fraction of the counting.
 """
 
 from __future__ import annotations
 
+import copy
+import threading
 from collections.abc import Sequence
 from datetime import date, timedelta
 from typing import Any
 
+from cachetools import LRUCache
 from sqlalchemy import Row, text
 from sqlalchemy.orm import Session
 
@@ -120,7 +131,65 @@ def visit_series(
         ``units`` (code, name, ``figures``: per figure key a list of counts per period, None
         when withheld), ``totals`` (per figure key, per period, None when withheld:
         :func:`column_total`), ``min_count`` and ``note``.
+
+    Notes
+    -----
+    Read from the cache while the fingerprint of what it reads is unchanged (:data:`computations`
+    counts the reads counted anew); each caller gets a copy of its own.
     """
+    key = _cache_key(session, code, periods, min_count)
+    with _CACHE_LOCK:
+        kept = _CACHE.get(key)
+    if kept is not None:
+        return copy.deepcopy(kept)
+    global computations
+    with _CACHE_LOCK:
+        computations += 1
+    out = _series(session, code, periods, min_count=min_count)
+    with _CACHE_LOCK:
+        _CACHE[key] = out
+    return copy.deepcopy(out)
+
+
+_CACHE: LRUCache[tuple[Any, ...], dict[str, Any]] = LRUCache(maxsize=32)
+_CACHE_LOCK = threading.Lock()
+computations = 0
+"""How many times this process has counted :func:`visit_series` (not taken from the cache)."""
+
+_FINGERPRINT = (
+    "WITH pp AS (SELECT id, ctid, xmin FROM persons WHERE area_code >= :lo AND area_code < :hi)"
+    " SELECT current_setting('zongzhi.scope_lo', true) AS scope_lo,"
+    " current_setting('zongzhi.scope_hi', true) AS scope_hi,"
+    " (SELECT count(*) FROM pp) AS persons,"
+    " (SELECT coalesce(sum(hashtextextended(ctid::text || xmin::text, 0)), 0) FROM pp) AS ph,"
+    " v.n AS visits, v.h AS vh,"
+    " (SELECT coalesce(sum(hashtextextended(concat_ws('|', category, management_level,"
+    "  interval_days), 0)), 0) FROM visit_rules) AS rules,"
+    " (SELECT coalesce(sum(hashtextextended(concat_ws('|', code, xmin::text, ctid::text), 0)), 0)"
+    "  FROM jurisdictions WHERE code >= :lo AND code < :hi) AS labels"
+    " FROM (SELECT count(*) AS n,"
+    "  coalesce(sum(hashtextextended(pv.ctid::text || pv.xmin::text, 0)), 0) AS h"
+    "  FROM person_visits pv WHERE (pv.area_code >= :lo AND pv.area_code < :hi)"
+    "  OR pv.person_id IN (SELECT id FROM pp)) v"
+)
+"""What the cache key of :func:`visit_series` reads: the reader's scope, and the versions (``ctid``
+and ``xmin``: any insert, update or delete changes them) of the unit's persons, of the visits
+made in the unit or of its persons wherever made, and of the unit's jurisdictions (their names
+label the rows), and the visit rules."""
+
+
+def _cache_key(
+    session: Session, code: str, periods: tuple[Period, ...], min_count: int
+) -> tuple[Any, ...]:
+    lo, hi = scope_range(code)
+    read = session.execute(text(_FINGERPRINT), {"lo": lo, "hi": hi}).one()
+    spans = tuple(period_days(p) for p in periods)
+    return (code, spans, tuple(p.key for p in periods), min_count, *(str(v) for v in read))
+
+
+def _series(
+    session: Session, code: str, periods: tuple[Period, ...], *, min_count: int
+) -> dict[str, Any]:
     rows = _series_rows(session, code, periods)
     keys = [key for key, _ in FIGURES]
     exact: dict[str, dict[str, list[int]]] = {}
