@@ -381,15 +381,20 @@
 
   // Reads of the queue may answer out of order: only the latest read is drawn.
   let queueReads = 0;
-  async function loadQueue() {
+  const STAGES = ["queue", "closing", "escalated"].concat(MARKED);
+
+  /** The desk's eight lists in one read (GET /api/cases/stages), not eight requests on each opening. */
+  function readStages() {
+    return zz.api("/api/cases/stages?code=" + code + "&limit=" + LIST_LIMIT + STAGES.map((s) => "&stage=" + s).join(""));
+  }
+
+  /** Read and draw the desk's lists (`early`: their read on opening, started beside /api/me). */
+  async function loadQueue(early) {
     const read = ++queueReads;
-    const stages = ["queue", "closing", "escalated"].concat(MARKED);
-    // the eight lists in one read (GET /api/cases/stages), not eight requests on each opening
+    const stages = STAGES;
     let lists;
     try {
-      const body = await zz.api(
-        "/api/cases/stages?code=" + code + "&limit=" + LIST_LIMIT + stages.map((s) => "&stage=" + s).join("")
-      );
+      const body = await (early || readStages());
       lists = stages.map((stage) => body[stage] || []);
     } catch (error) {
       if (read !== queueReads) return;
@@ -2177,11 +2182,17 @@
   // the names of the unit's children by code (a county's townships): whom a 交办 went to
   const childNames = new Map();
 
-  /** The unit's outline (dashed) and its villages (行政区划) with their names. */
-  async function fitUnit() {
+  /** The unit's outline and its children: villages, or a village's grids. */
+  function readOutline() {
+    return zz.api("/api/console/" + code + "/outline");
+  }
+
+  /** The unit's outline (dashed) and its villages (行政区划) with their names (`early`: its read
+   * on opening, started beside /api/me). */
+  async function fitUnit(early) {
     let fc;
     try {
-      fc = await zz.api("/api/console/" + code + "/outline");
+      fc = await (early || readOutline());
     } catch (error) {
       return; // the outlines are a convenience: the queue works without them
     }
@@ -2304,15 +2315,19 @@
 
   /**
    * Another unit than the account's: the refusal card alone, with its link back (trial AQ m6),
-   * and none of the desk's reads (trial AS m3: seven red 加载失败 toasts stacked over the card,
-   * and the breadcrumb said 本级 of a unit that is not the account's).
+   * and nothing of the desk's reads (trial AS m3: seven red 加载失败 toasts stacked over the card,
+   * and the breadcrumb said 本级 of a unit that is not the account's). The desk's lists and the
+   * unit's outline are asked beside /api/me (s49), not once it has answered: drawn once the
+   * account's scope holds the unit, dropped otherwise (the API refuses them too, unsaid).
    */
   async function init() {
+    const early = { stages: readStages(), outline: readOutline() };
+    Object.values(early).forEach((r) => r.catch(() => {})); // said where drawn (loadQueue, fitUnit)
     if (!(await zz.guardUnit(code))) {
       refused();
       return;
     }
-    start();
+    start(early);
   }
 
   function refused(message) {
@@ -2321,7 +2336,7 @@
     if (crumb) crumb.closest("li").remove();
   }
 
-  function start() {
+  function start(early) {
     // the unit fitted in quarter zoom steps, as on 指挥调度: a village fills a phone's map
     map.options.zoomSnap = 0.25;
     map.options.zoomDelta = 0.5;
@@ -2395,10 +2410,10 @@
     $("dz-search-input").addEventListener("search", function () {
       if (!$("dz-search-input").value.trim() && state.searching) clearSearch();
     });
-    fitUnit().then(setupGrids); // the grids' names once the unit's own are known
+    fitUnit(early.outline).then(setupGrids); // the grids' names once the unit's own are known
     const params = new URLSearchParams(window.location.search);
     const wanted = Number(params.get("case"));
-    Promise.all([loadQueue(), readMe()]).then(function () {
+    Promise.all([loadQueue(early.stages), readMe()]).then(function () {
       if (restoreRegisterDraft()) return; // what was being registered comes first (trial AZ M5)
       if (wanted > 0) selectCase(wanted);
       else if (params.get("q")) {
