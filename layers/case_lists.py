@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, case, func, or_, select, text
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
-from layers import cases, deadline_extensions, department_scope, workflow
+from layers import cases, deadline_extensions, department_scope, urgency, workflow
 from layers.case_groups import CaseGroup, StateGroup
 from layers.errors import InvalidInput
 from layers.model import AssigneeKind, Case, CaseEvent, CaseState, Channel, Dispatch, User
@@ -38,6 +38,10 @@ class Stage(StrEnum):
     OVERDUE = "overdue"
     """Open cases of the unit's area past their deadline, at any level (辖区超期: the cases the
     超期案件 card counts, for 督办 and 催办)."""
+    OVERDUE_CONTACT = "overdue_contact"
+    """Open cases of the unit's area nobody has taken up whose 联系时限 passed, at any level
+    (辖区联系超时: the cases the 联系超时 card counts, by the rule of the queue's red
+    「联系时限 … 已过」, :func:`layers.urgency.contact_passed`), the longest past first."""
     RECENT = "recent"
     """Cases of the unit's area reported in the last :data:`RECENT_HOURS` hours, at any level and
     in any state (辖区新登记: what came in since the last shift)."""
@@ -136,14 +140,15 @@ def stage_list(
         Whose scope applies.
     stage : Stage
         ``queue`` (:func:`layers.cases.queue`), ``closing``, ``escalated``, ``overdue``,
-        ``recent``, ``mine``, ``from_below``, ``supervised``, ``handed_down``,
+        ``overdue_contact``, ``recent``, ``mine``, ``from_below``, ``supervised``, ``handed_down``,
         ``under_supervision`` or ``extension_pending`` (:class:`Stage`).
     code : str, optional
         A jurisdiction inside the actor's scope (default: the actor's unit).
     limit, offset : int
         Paging (limit clamped to 1–1000).
     now : datetime, optional
-        The time ``queue``, ``overdue`` and ``recent`` are reckoned from (default: now).
+        The time ``queue``, ``overdue``, ``overdue_contact`` and ``recent`` are reckoned from
+        (default: now).
 
     Returns
     -------
@@ -151,7 +156,8 @@ def stage_list(
         ``queue``: what needs action now first (:func:`layers.urgency.queue_order`: a dispatch
         late for its 受理, the red cases, the overdue); ``escalated``: highest risk first, then
         oldest deadline; ``closing``:
-        the longest settled first; ``overdue``: the longest overdue first; ``recent``: highest
+        the longest settled first; ``overdue``: the longest overdue first; ``overdue_contact``:
+        the longest past its 联系时限 first; ``recent``: highest
         risk first, then the latest reported; ``mine``: the latest reported first;
         ``supervised`` and ``under_supervision``: the nearest 督办时限 first.
 
@@ -203,6 +209,13 @@ def stage_list(
         params: dict[str, Any] = {}
         overdue = CaseGroup(StateGroup.OVERDUE, now).condition(Case.__tablename__, params)
         query = query.where(text(overdue).bindparams(**params)).order_by(Case.deadline, Case.id)
+    elif stage is Stage.OVERDUE_CONTACT:  # the 联系超时 card's cases, as layers.command counts them
+        params = {}
+        open_cases = CaseGroup(StateGroup.OPEN, now).condition(Case.__tablename__, params)
+        passed = urgency.contact_passed(Case.__tablename__, params, now)
+        query = query.where(text(f"{open_cases} AND {passed}").bindparams(**params)).order_by(
+            Case.contact_deadline, Case.id
+        )
     elif stage is Stage.RECENT:
         query = query.where(
             Case.reported_at >= now - timedelta(hours=RECENT_HOURS), Case.reported_at <= now

@@ -77,6 +77,7 @@ _UNSETTLED = case_import.unsettled_history("c")  # history its source never sett
 KPI_LABELS: dict[str, str] = {
     "open": "在办案件",
     "overdue": "超期案件",
+    "overdue_contact": "联系超时",
     "reported": "近期受理",
     "resolved_share": "办结率",
     "escalations": "上报次数",
@@ -87,13 +88,8 @@ KPI_LABELS: dict[str, str] = {
     "overdue_visits": "走访逾期",
 }
 """Chinese name of each KPI the 简报 writes, in the order of its columns (layers.work_brief)."""
-CARD_LABELS: dict[str, str] = {
-    "open": KPI_LABELS["open"],
-    "overdue": KPI_LABELS["overdue"],
-    "overdue_contact": "联系超时",
-    **KPI_LABELS,
-}
-"""The console's KPI cards in their order: :data:`KPI_LABELS` with 联系超时 beside 超期案件."""
+CARD_LABELS: dict[str, str] = dict(KPI_LABELS)
+"""The console's KPI cards in their order: the 简报's columns, 联系超时 beside 超期案件."""
 WINDOW_DAYS = 30
 """Days back from now of the windowed KPIs (``reported``, ``resolved_share`` …) by default."""
 KPI_NOTES: dict[str, str] = {

@@ -138,6 +138,7 @@ def test_a_past_days_brief_marks_what_came_after_its_end(world: Session) -> None
     assert header[3:] == [
         "在办案件（生成时）",
         "超期案件（生成时）",
+        "联系超时（生成时）",
         "近期受理",
         "办结率",
         "上报次数",

@@ -407,6 +407,7 @@ def queue(
         case_lists.Stage | None,
         Query(
             description="queue (default), closing (待结案), escalated (已上报), overdue (辖区超期),"
+            " overdue_contact (辖区联系超时: not taken up, the 联系时限 passed),"
             " recent (辖区近24小时新登记), mine (我上报的, the last 30 days), from_below"
             " (下级上报), supervised (我督办的), handed_down (我交办的), under_supervision"
             " (被督办: a superior's 督办 not answered yet) or extension_pending (待审延期:"
@@ -429,7 +430,9 @@ def queue(
     ``stage=queue`` (the default): the open cases whose handling level is the unit's level;
     ``closing``: those resolved, evaluated or visited at its level, to archive (待结案);
     ``escalated``: the open cases of its area handled above its level (已上报); ``overdue``: the
-    open cases of its area past their deadline, at any level; ``recent``: those of its area
+    open cases of its area past their deadline, at any level; ``overdue_contact``: those of its
+    area nobody has taken up whose 联系时限 passed, at any level (the 联系超时 card's, by the
+    rule of the queue's red 「联系时限 … 已过」); ``recent``: those of its area
     reported in the last 24 hours, at any level and state; ``mine``: those the caller registered
     in the last 30 days, in any state; ``from_below``: the open cases escalated to its level
     (下级上报), whoever handles them now; ``supervised``: the open cases it 督办'd (我督办的),

@@ -424,11 +424,13 @@
   }
 
   // The queue pane lists the unit's own queue (the feed's), or across its whole area at every
-  // level the overdue cases (those the 超期案件 card counts) or those reported in the last 24 hours
+  // level the overdue cases (those the 超期案件 card counts), those nobody took up in their 联系时限
+  // (the 联系超时 card's: the queue's red 「联系时限 … 已过」) or those reported in the last 24 hours
   // … or, as the 调度台's tabs (trial AM M3), what came up from below, what this level supervised
   // and what it handed down, not yet closed
   const QUEUE_EMPTY = {
-    queue: "本级暂无待办案件", overdue: "辖区暂无超期案件", recent: "辖区近24小时无新登记案件",
+    queue: "本级暂无待办案件", overdue: "辖区暂无超期案件", overdue_contact: "辖区暂无联系超时案件",
+    recent: "辖区近24小时无新登记案件",
     from_below: "暂无下级上报的在办案件，近30日也无办结的", supervised: "暂无本级督办的在办案件，近30日也无办结的",
     handed_down: "暂无本级交办的在办案件，近30日也无办结的",
     late_dispatches: "辖区暂无派单超时未受理的案件",
@@ -700,7 +702,7 @@
     document.getElementById("zz-mine-empty").classList.toggle("d-none", mine.length > 0);
   }
 
-  /** Show one of the queue pane's lists (the 超期案件 card opens the area's overdue cases). */
+  /** Show one of the queue pane's lists (超期案件 and 联系超时 open the area's cases they count). */
   function showQueueScope(stage) {
     const scope = document.getElementById("zz-queue-scope");
     if (!scope || role() === "analyst") return;
@@ -3395,6 +3397,9 @@
     });
   }
 
+  // the cards that open the list of the cases they count, a stage of GET /api/cases of that name
+  const QUEUE_KPIS = ["overdue", "overdue_contact"];
+
   function setupControls() {
     const kpiSelect = document.getElementById("zz-kpi-select");
     kpiSelect.addEventListener("change", function () {
@@ -3409,7 +3414,7 @@
       card.addEventListener("click", function () {
         kpiSelect.value = card.dataset.kpi;
         kpiSelect.dispatchEvent(new Event("change"));
-        if (card.dataset.kpi === "overdue" && !screen) showQueueScope("overdue");
+        if (QUEUE_KPIS.includes(card.dataset.kpi) && !screen) showQueueScope(card.dataset.kpi);
       });
     });
     const queueScope = document.getElementById("zz-queue-scope");
