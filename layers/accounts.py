@@ -1146,6 +1146,46 @@ def hold_worker(
     return before, village
 
 
+def check_new_account(
+    session: Session,
+    *,
+    username: str,
+    role: str,
+    scope_code: str,
+    display_name: str,
+    can_unmask: bool = False,
+    worker_id: int | None = None,
+) -> None:
+    """Refuse a new account for all :func:`create_user` checks but its password's; write nothing.
+
+    ``zongzhi user add`` says these before it asks the password (not once it was typed twice).
+
+    Parameters
+    ----------
+    session : sqlalchemy.orm.Session
+        Open session that may see the scope's jurisdiction (read-only will do).
+    username, role, scope_code, display_name, can_unmask, worker_id
+        As :func:`create_user`'s.
+
+    Raises
+    ------
+    InvalidInput, NotFound, Conflict
+        As :func:`create_user`, but for the password.
+    """
+    if not USERNAME.match(username):
+        raise InvalidInput("用户名应为 2–50 个字符：汉字、字母、数字、下划线、点或连字符")
+    check_role(role)
+    check_display_name(display_name)
+    check_scope(session, scope_code)
+    refused_unmask = unmask_refusal(role, scope_code) if can_unmask else None
+    if refused_unmask is not None:
+        raise InvalidInput(refused_unmask)
+    if worker_id is not None:
+        check_worker(session, worker_id, role=role, scope_code=scope_code)
+    if session.scalar(select(User.id).where(User.username == username)) is not None:
+        raise Conflict(f"用户名 {username} 已被占用，请换一个")
+
+
 def create_user(
     session: Session,
     *,
@@ -1215,19 +1255,16 @@ def create_user(
     Conflict
         The user name is taken.
     """
-    if not USERNAME.match(username):
-        raise InvalidInput("用户名应为 2–50 个字符：汉字、字母、数字、下划线、点或连字符")
-    check_role(role)
-    check_display_name(display_name)
+    check_new_account(
+        session,
+        username=username,
+        role=role,
+        scope_code=scope_code,
+        display_name=display_name,
+        can_unmask=can_unmask,
+        worker_id=worker_id,
+    )
     (policy or PasswordPolicy()).check(password, username)
-    check_scope(session, scope_code)
-    refused_unmask = unmask_refusal(role, scope_code) if can_unmask else None
-    if refused_unmask is not None:
-        raise InvalidInput(refused_unmask)
-    if worker_id is not None:
-        check_worker(session, worker_id, role=role, scope_code=scope_code)
-    if session.scalar(select(User.id).where(User.username == username)) is not None:
-        raise Conflict(f"用户名 {username} 已被占用，请换一个")
     if worker_id is not None:  # checked above; moves only a record narrowed to its village
         hold_worker(session, worker_id, role=role, scope_code=scope_code)
     user = User(

@@ -116,8 +116,10 @@ def add(
     checked as ``grant-unmask``'s (:func:`layers.audit.check_reason`), and written to the
     ``user.add`` audit entry, as the console's 授权依据 (trial AV M4). What can be refused
     without the database (the scope's code, the unmask right and its grounds, a cost of
-    passwords refused: :class:`layers.settings.Argon2CostRefused`) is said before the password
-    is asked.
+    passwords refused: :class:`layers.settings.Argon2CostRefused`), then all the database can
+    refuse but the password (:func:`layers.accounts.check_new_account`: the login name, taken
+    or not, the role, a scope unknown or retired, the worker record) is said before the
+    password is asked, and checked again as the account is written.
     """
     from geo.codes import CodeError, written_division_code
     from layers import accounts
@@ -135,6 +137,19 @@ def add(
         raise fail(refused_unmask)
     grounds = _add_grounds(unmask, reason)  # also said before the password is asked
     accounts.password_hasher()  # a cost of passwords refused: said before it is asked too
+    try:  # and all the database can refuse but the password, in one read-only transaction
+        with owner_session(read_only=True) as session:
+            accounts.check_new_account(
+                session,
+                username=name,
+                role=role,
+                scope_code=scope,
+                display_name=display_name or name,
+                can_unmask=unmask,
+                worker_id=worker_id,
+            )
+    except DomainError as exc:
+        raise fail(str(exc)) from exc
     password = _read_password(password_stdin, generate)
     try:
         with owner_session() as session:
@@ -509,7 +524,7 @@ def reset_password(
     from layers.errors import DomainError
 
     accounts.password_hasher()  # a cost of passwords refused is said before it is asked
-    with owner_session() as session:
+    with owner_session(read_only=True) as session:
         _account(session, name)  # a mistyped name is said before the password is asked
     password = _read_password(password_stdin, generate)
     with owner_session() as session:

@@ -21,6 +21,8 @@ from typer.testing import CliRunner, Result
 
 from layers.cli import app
 from layers.cli_language import speak_chinese
+from tests.conftest import SuiteDatabase
+from tests.workflow_data import township, world_for_commands
 
 LATIN_WORD = re.compile(r"[A-Za-z_]+")
 FRAMEWORK = (
@@ -176,9 +178,13 @@ def test_a_group_without_its_command_shows_its_help(env: dict[str, str]) -> None
     assert _run(app, env=env).output.startswith("用法：zongzhi [选项] 命令 [参数]...")
 
 
-def test_a_prompt_left_without_an_answer_aborts_in_chinese(env: dict[str, str]) -> None:
-    args = ("user", "add", "zhcli_abort", "--role", "analyst", "--scope", "620702")
-    aborted = _run(app, *args, env=env, stdin="")  # the password prompt meets the end of input
+def test_a_prompt_left_without_an_answer_aborts_in_chinese(
+    database: SuiteDatabase, tmp_path: Path
+) -> None:
+    """``user add`` asks the password once the database has no objection (a scope on record)."""
+    args = ("user", "add", "zhcli_abort", "--role", "analyst", "--scope", township())
+    with world_for_commands(database, tmp_path / "home", COLUMNS="80") as env:
+        aborted = _run(app, *args, env=env, stdin="")  # the prompt meets the end of input
     assert aborted.exit_code == 1
     assert aborted.output.rstrip().endswith("已中止") and "Aborted" not in aborted.output
 
