@@ -237,7 +237,7 @@ def _statements(n: int | None, bounded: bool, params: dict[str, Any]) -> dict[st
               JOIN visit_rules r
                 ON r.category = p.category AND r.management_level = p.management_level
               {visits_due.LAST_VISIT}
-             WHERE {scope.format(t="p")} AND p.ended_on IS NULL AND {visits_due.overdue("now")}
+             WHERE {scope.format(t="p")} AND p.ended_on IS NULL AND {visits_due.overdue("today")}
              GROUP BY GROUPING SETS (({k.person}), ())""",
     }
 
@@ -873,6 +873,7 @@ def feed(
         "lo": lo,
         "hi": hi,
         "now": now,
+        "today": now.astimezone(CHINA).date(),  # the centre's day, not the session's zone's
         "since": window[0] if window else now - timedelta(days=window_days),
         "until": window[1] if window else None,
         "unit": code,

@@ -14,7 +14,7 @@ agree with the list.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import pytest
@@ -204,3 +204,26 @@ def test_every_overdue_figure_counts_a_newcomer_late_from_the_eighth_day(
     listed = put_on_record(8)
     assert (listed["overdue_days"], listed["overdue"]) == (1, True)
     assert _figures(database, today) == tuple(n + 1 for n in before)
+
+
+def test_the_command_kpi_counts_by_the_centres_day_past_midnight(
+    database: SuiteDatabase, newcomers: dict[str, int]
+) -> None:
+    # 00:30 in China is 16:30 UTC the day before: the KPI took the session's (UTC) day, so a
+    # newcomer due yesterday was not late until 08:00 (a clean-clone run at 16:20 UTC)
+    today = _today()
+    early = datetime.combine(today, time(0, 30), tzinfo=CHINA)
+    person = newcomers["released"]
+    village = VILLAGES[0]
+
+    def kpi(days_ago: int) -> int:
+        with database.owner.begin() as db:
+            db.execute(
+                text("UPDATE persons SET on_record_since = :d WHERE id = :p"),
+                {"d": today - timedelta(days=days_ago), "p": person},
+            )
+        with scoped_session(sessionmaker(database.app), village) as session:
+            feed = command.feed(session, village, actor=actor("commander", village), now=early)
+        return int(feed["unit"]["kpis"]["overdue_visits"])
+
+    assert kpi(8) == kpi(7) + 1  # first due yesterday (within 7 days): late today
