@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import gzip
 import json
-import math
 from collections.abc import Callable
 
 import httpx2
@@ -23,6 +22,7 @@ from api.compression import MINIMUM_SIZE
 from layers.live import CHANNEL
 from tests.api_fixtures import ApiWorld
 from tests.conftest import SuiteDatabase
+from tests.test_tiles import tile_of
 from web.static_assets import LONG_CACHE, STATIC_DIR, asset_url
 
 Headers = Callable[[str], dict[str, str]]
@@ -133,11 +133,8 @@ def test_api_answers_are_gzipped_with_their_caching_headers(
 def test_vector_tiles_are_gzipped_and_revalidate(
     api_client: TestClient, auth_headers: Headers
 ) -> None:
-    z, lon, lat = 9, 110.2, 20.04
-    n = 2**z
-    x = int((lon + 180) / 360 * n)
-    y = int((1 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2 * n)
-    url = f"/tiles/grids/{z}/{x}/{y}.mvt"
+    x, y = tile_of(110.2, 20.04, 9)
+    url = f"/tiles/grids/9/{x}/{y}.mvt"
     h = auth_headers("cmd_a")
     plain, plain_raw = _raw(api_client, url, {**PLAIN, **h})
     assert len(plain_raw) > MINIMUM_SIZE

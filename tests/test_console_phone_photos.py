@@ -12,7 +12,7 @@ import io
 
 import pytest
 from PIL import Image
-from playwright.sync_api import expect
+from playwright.sync_api import APIResponse, Locator, expect
 from sqlalchemy import text
 
 from tests.browser import RecordedPage
@@ -21,6 +21,31 @@ from tests.test_case_photos import GPS, _jpeg_with_gps, _png
 from tests.test_console_dispatch import _desk, _dispatch_to_worker
 
 WIDTH, HEIGHT = 390, 844
+
+
+def _timeline_photos(page: RecordedPage, action: str, count: int) -> Locator:
+    """The ``count`` thumbnails under the case timeline's ``action`` event, each drawn.
+
+    Drawn: the image read, not a broken icon. The event's row is scrolled into view.
+    """
+    row = page.locator(f"#cz-timeline tbody tr[data-action='{action}']")
+    thumbs = row.locator("img.cz-photo")
+    expect(thumbs).to_have_count(count)
+    page.wait_for_function(
+        "() => Array.from(document.querySelectorAll("
+        f"\"#cz-timeline tr[data-action='{action}'] img.cz-photo\"))"
+        ".every((i) => i.complete && i.naturalWidth > 0)"
+    )
+    row.scroll_into_view_if_needed()
+    return thumbs
+
+
+def _served_photo(page: RecordedPage, origin: str, thumbs: Locator) -> APIResponse:
+    """The stored photo the first of ``thumbs`` opens, as the server sends it."""
+    href = thumbs.first.locator("xpath=..").get_attribute("href")
+    assert href is not None
+    served: APIResponse = page.request.get(f"{origin}{href}")
+    return served
 
 
 @pytest.mark.browser
@@ -65,23 +90,12 @@ def test_the_worker_sends_site_photos_with_his_feedback_from_the_phone(
 
         page.locator("#cz-action-submit").tap()
         expect(page.locator("#zz-toasts")).to_contain_text("反馈已提交（附现场照片 2 张）")
-        row = page.locator("#cz-timeline tbody tr[data-action='feedback']")
-        thumbs = row.locator("img.cz-photo")
-        expect(thumbs).to_have_count(2)
-        # each thumbnail drawn (the image read, not a broken icon)
-        page.wait_for_function(
-            "() => Array.from(document.querySelectorAll("
-            "\"#cz-timeline tr[data-action='feedback'] img.cz-photo\"))"
-            ".every((i) => i.complete && i.naturalWidth > 0)"
-        )
-        row.scroll_into_view_if_needed()
+        thumbs = _timeline_photos(page, "feedback", 2)
         page.screenshot_step("2-timeline-photos")
         assert page.evaluate("document.documentElement.scrollWidth") <= WIDTH
 
         # the photo the thumbnail opens: the stored JPEG, its GPS gone
-        href = thumbs.first.locator("xpath=..").get_attribute("href")
-        assert href is not None
-        served = page.request.get(f"{demo.origin}{href}")
+        served = _served_photo(page, demo.origin, thumbs)
         assert served.status == 200 and served.headers["content-type"] == "image/jpeg"
         stored = Image.open(io.BytesIO(served.body()))
         assert max(stored.size) == 1600 and not stored.getexif().get_ifd(GPS)
@@ -118,14 +132,7 @@ def test_the_worker_accepts_a_task_with_a_photo_of_the_scene(
         page.fill("#cz-action-note", "已联系物业，下午到场")
         page.locator("#cz-action-submit").tap()
         expect(page.locator("#zz-toasts")).to_contain_text("已受理（附现场照片 1 张）")
-        row = page.locator("#cz-timeline tbody tr[data-action='accept']")
-        expect(row.locator("img.cz-photo")).to_have_count(1)
-        page.wait_for_function(
-            "() => Array.from(document.querySelectorAll("
-            "\"#cz-timeline tr[data-action='accept'] img.cz-photo\"))"
-            ".every((i) => i.complete && i.naturalWidth > 0)"
-        )
-        row.scroll_into_view_if_needed()
+        _timeline_photos(page, "accept", 1)
         page.screenshot_step("1-accept-photo")
         page.assert_clean(demo.origin)
     finally:

@@ -8,12 +8,12 @@ route set its own ``Cache-Control`` (tiles, the trends map); static files keep t
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 
 from fastapi.testclient import TestClient
 
 from tests.api_fixtures import ApiWorld
+from tests.test_tiles import tile_of
 from web.static_assets import LONG_CACHE, asset_url
 
 Headers = Callable[[str], dict[str, str]]
@@ -45,11 +45,8 @@ def test_data_answers_say_no_store(
 def test_routes_that_say_how_to_keep_their_answers_are_left_alone(
     api_client: TestClient, auth_headers: Headers
 ) -> None:
-    z, lon, lat = 9, 110.2, 20.04
-    n = 2**z
-    x = int((lon + 180) / 360 * n)
-    y = int((1 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2 * n)
-    tile = api_client.get(f"/tiles/grids/{z}/{x}/{y}.mvt", headers=auth_headers("cmd_a"))
+    x, y = tile_of(110.2, 20.04, 9)
+    tile = api_client.get(f"/tiles/grids/9/{x}/{y}.mvt", headers=auth_headers("cmd_a"))
     assert tile.status_code == 200
     assert tile.headers["cache-control"].startswith("private, max-age=")
     static = api_client.get(asset_url("vendor/leaflet/leaflet.js"))

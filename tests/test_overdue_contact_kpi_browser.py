@@ -11,7 +11,7 @@ Screenshots go to ``test-artifacts/screenshots/<test>/``.
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import httpx2
 import pytest
@@ -19,6 +19,7 @@ from playwright.sync_api import expect
 
 from tests.browser import RecordedPage
 from tests.console_fixtures import ConsoleDemo, login
+from tests.overdue_contact_world import register
 from tests.test_console_dispatch import _token
 
 TOWN = "530424001000"  # 宁州街道
@@ -30,26 +31,31 @@ PASSED = re.compile(r"^联系时限 .+ 已过$")
 
 def _register_late_orders(demo: ConsoleDemo) -> list[int]:
     """Two 12345 orders of the township reported three days ago, nobody has taken up."""
-    made = []
     with httpx2.Client(base_url=demo.origin, timeout=30) as client:
         desk = _token(client, demo.username("dispatcher", TOWN))
-        for village, subcategory in zip(VILLAGES, ("neighbours", "land"), strict=True):
-            response = client.post(
-                "/api/cases",
-                json={
-                    "channel": "hotline_12345",
-                    "category": "dispute",
-                    "subcategory": subcategory,
-                    "title": f"联系超时测试：{subcategory}",
-                    "area_code": village,
-                    "reported_at": (datetime.now(UTC) - timedelta(days=3)).isoformat(),
-                },
-                headers=desk,
-            )
-            assert response.status_code == 201, response.text
-            assert response.json()["handling_level"] == 4
-            made.append(response.json()["id"])
-    return made
+        made = [
+            register(client, desk, village, subcategory, days_ago=3)
+            for village, subcategory in zip(VILLAGES, ("neighbours", "land"), strict=True)
+        ]
+    assert {case["handling_level"] for case in made} == {4}  # the township's to handle
+    return [case["id"] for case in made]
+
+
+def _open_console_with_late_orders(
+    page: RecordedPage, demo: ConsoleDemo, code: str
+) -> tuple[list[int], dict[str, Any], int]:
+    """Register the late orders and open the console of ``code`` as its commander.
+
+    Returns the orders' ids, the command feed the page reads and its 联系超时 figure, which
+    counts the orders.
+    """
+    made = _register_late_orders(demo)
+    login(page, demo.origin, demo.username("commander", code), next_path=f"/console/{code}")
+    page.wait_for_function("window.zzReady === true")
+    feed = page.evaluate(f"zz.api('/api/command/{code}')")
+    figure = feed["unit"]["kpis"]["overdue_contact"]
+    assert figure >= len(made)
+    return made, feed, figure
 
 
 @pytest.mark.browser
@@ -58,12 +64,7 @@ def test_the_contact_overdue_card_shows_the_feeds_figure_beside_the_queues_red_m
     page: RecordedPage, console_demo: ConsoleDemo
 ) -> None:
     demo = console_demo
-    made = _register_late_orders(demo)
-    login(page, demo.origin, demo.username("commander", TOWN), next_path=f"/console/{TOWN}")
-    page.wait_for_function("window.zzReady === true")
-    feed = page.evaluate(f"zz.api('/api/command/{TOWN}')")
-    figure = feed["unit"]["kpis"]["overdue_contact"]
-    assert figure >= len(made)
+    made, feed, figure = _open_console_with_late_orders(page, demo, TOWN)
 
     # beside 超期案件, the feed's figure, red; what it counts when pointed at
     cards = page.locator("#zz-kpis .zz-kpi").evaluate_all("(cs) => cs.map((c) => c.dataset.kpi)")

@@ -15,8 +15,8 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser import RecordedPage
-from tests.console_fixtures import ConsoleDemo, login
-from tests.test_overdue_contact_kpi_browser import PASSED, _register_late_orders
+from tests.console_fixtures import ConsoleDemo
+from tests.test_overdue_contact_kpi_browser import PASSED, _open_console_with_late_orders
 
 COUNTY = "530424000000"
 CARD = "#zz-kpis .zz-kpi[data-kpi={}]"
@@ -27,13 +27,7 @@ CARD = "#zz-kpis .zz-kpi[data-kpi={}]"
 def test_the_contact_overdue_card_opens_the_cases_it_counts(
     page: RecordedPage, console_demo: ConsoleDemo
 ) -> None:
-    demo = console_demo
-    made = _register_late_orders(demo)
-    login(page, demo.origin, demo.username("commander", COUNTY), next_path=f"/console/{COUNTY}")
-    page.wait_for_function("window.zzReady === true")
-    feed = page.evaluate(f"zz.api('/api/command/{COUNTY}')")
-    figure = feed["unit"]["kpis"]["overdue_contact"]
-    assert figure >= len(made)
+    made, feed, figure = _open_console_with_late_orders(page, console_demo, COUNTY)
     assert not {c["id"] for c in feed["queue"]} & set(made)  # the township's, not the county's
 
     card = page.locator(CARD.format("overdue_contact"))

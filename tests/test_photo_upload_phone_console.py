@@ -26,6 +26,7 @@ from tests.browser import RecordedPage
 from tests.console_fixtures import ConsoleDemo, login
 from tests.test_console_dispatch import _desk
 from tests.test_console_phone import HEIGHT, WIDTH
+from tests.test_console_phone_photos import _served_photo, _timeline_photos
 from tests.test_console_worker_report import _quiet_spot
 
 TITLE = "网格巡查：桥头护栏松动（附照片）"
@@ -117,15 +118,7 @@ def test_the_worker_reports_with_a_large_photo_sent_at_the_servers_size(
     # he lands on the case's page, the photo under its 上报
     page.wait_for_url(lambda url: "/cases/" in url, timeout=60_000)
     expect(page.locator("#cz-title")).to_have_text(TITLE)
-    row = page.locator("#cz-timeline tbody tr[data-action='register']")
-    thumbs = row.locator("img.cz-photo")
-    expect(thumbs).to_have_count(1)
-    page.wait_for_function(
-        "() => Array.from(document.querySelectorAll("
-        "\"#cz-timeline tr[data-action='register'] img.cz-photo\"))"
-        ".every((i) => i.complete && i.naturalWidth > 0)"
-    )
-    row.scroll_into_view_if_needed()
+    thumbs = _timeline_photos(page, "register", 1)
     page.screenshot_step("3-case-photo")
 
     # what went over the link: a JPEG at the server's size, upright, without EXIF, far smaller
@@ -138,7 +131,6 @@ def test_the_worker_reports_with_a_large_photo_sent_at_the_servers_size(
     assert right[0] > right[2] + 60 and left[2] > left[0] + 60, (left, right)
     assert len(sent[0]) < len(original) // 4, (len(sent[0]), len(original))
     # and kept as sent: the server had nothing to shrink
-    href = thumbs.first.locator("xpath=..").get_attribute("href")
-    served = page.request.get(f"{demo.origin}{href}")
+    served = _served_photo(page, demo.origin, thumbs)
     assert Image.open(io.BytesIO(served.body())).size == (1200, 1600)
     page.assert_clean(demo.origin)
