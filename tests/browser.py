@@ -67,6 +67,8 @@ RECORD_STEPS = os.environ.get("ZONGZHI_SCREENSHOTS", "") not in ("", "0")
 FAILED = pytest.StashKey[bool]()
 INTERNAL_SCHEMES = ("data:", "blob:", "about:")
 LATIN_WORD = re.compile(r"[A-Za-z]+")
+UNITS = ("KB", "MB")
+"""Units Chinese software writes in Latin letters (「每张不超过 8 MB」): no word to translate."""
 
 
 @dataclass
@@ -104,10 +106,10 @@ class RecordedPage:
         """Words in Latin letters in the visible text of ``selector``, less ``allowed``.
 
         Labels are Simplified Chinese: codes and numbers are digits, so any Latin word shown to
-        an operator is a label someone forgot to translate.
+        an operator but a unit (:data:`UNITS`) is a label someone forgot to translate.
         """
         text = self.page.locator(selector).inner_text()
-        return [word for word in LATIN_WORD.findall(text) if word not in allowed]
+        return [word for word in LATIN_WORD.findall(text) if word not in allowed + UNITS]
 
     def outside_requests(self, origin: str) -> list[str]:
         """Requests to anything but ``origin`` (data:, blob: and about: URLs are internal)."""
