@@ -1,17 +1,18 @@
-"""The departments a city's or a province's forms offer, grouped by level (市级部门 …).
+"""The departments a county's, a city's or a province's forms offer, grouped by level.
 
 A city's 吹哨 and 派往职能部门 lists held its own bureaus (市公安局 …) and the bureaus its
 counties had named (县公安局 …) in one row, under a field reading 「如：县公安局」 (a user
 trial). :func:`groups` puts the department accounts of the actor's own level first, those of
 each level above next, and the other names (the departments its area below dispatched to or
 吹哨'd) last, each group under its level's name; the console's list shows them so and the
-field's example names the first group's. A county and the levels below get no groups: their
-list is their own county's.
+field's example names the first group's. A county's list is grouped as well (a second trial:
+县司法局 beside 市司法局 in one row, one easily picked for the other), its names that are no
+account's under 其他部门; a township and a village get no groups.
 
 Examples
 --------
->>> rest_label(2), rest_label(1)
-('县级及以下部门', '市级及以下部门')
+>>> rest_label(2), rest_label(1), rest_label(3)
+('县级及以下部门', '市级及以下部门', '其他部门')
 """
 
 from __future__ import annotations
@@ -26,8 +27,8 @@ from geo.codes import division_level, enclosing_code
 from layers.model.jurisdictions import Level
 from layers.workflow import Actor
 
-#: The deepest level whose lists are grouped: the city (a county's list is its own county's).
-GROUPED_DOWN_TO = Level.CITY.value
+#: The deepest level whose lists are grouped: the county (a township's is its county's).
+GROUPED_DOWN_TO = Level.COUNTY.value
 
 _ACCOUNTS = text(
     "SELECT DISTINCT display_name, scope_code FROM users"
@@ -52,12 +53,17 @@ class DepartmentGroup:
 
 
 def rest_label(level: int) -> str:
-    """Return the name of the group of departments below an actor of ``level``."""
+    """Return the name of the group of departments below an actor of ``level``.
+
+    A county's other names are of no account: its own bureaus without one, names typed.
+    """
+    if level >= Level.COUNTY.value:
+        return "其他部门"
     return f"{Level(level + 1).label}级及以下部门"
 
 
 def groups(session: Session, actor: Actor, names: Sequence[str]) -> list[DepartmentGroup]:
-    """Return ``names`` grouped by level for a city's or a province's actor, else ``[]``.
+    """Return ``names`` grouped by level for a county's, a city's or a province's actor.
 
     Parameters
     ----------
@@ -73,7 +79,7 @@ def groups(session: Session, actor: Actor, names: Sequence[str]) -> list[Departm
     list of DepartmentGroup
         The department accounts of the actor's level, then of each level above, then the
         other names (:func:`rest_label`); groups without a name left out. Empty for an actor
-        of a county or below.
+        of a township or a village.
     """
     level = actor.level
     if level > GROUPED_DOWN_TO:

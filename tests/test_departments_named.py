@@ -144,8 +144,18 @@ def test_a_city_s_list_names_its_own_departments_apart_from_its_counties(
         assert [n for g in answer["groups"] for n in g["names"]] == sorted(
             answer["departments"], key=lambda n: n not in answer["groups"][0]["names"]
         )
+        # a county's too (a second trial: 县司法局 beside 市司法局), names of no account last
         county = api_client.get("/api/departments", headers=auth_headers("cmd_a")).json()
-        assert county["groups"] == [] and POLICE in county["departments"]
+        theirs = [
+            (g["label"], [n for n in g["names"] if n.startswith("测名")]) for g in county["groups"]
+        ]
+        assert [(label, names) for label, names in theirs if names] == [
+            ("市级部门", [CITY_POLICE]),
+            ("其他部门", [n for n in county["departments"] if n.startswith("测名县")]),
+        ]
+        assert POLICE in county["departments"]
+        grouped = [n for g in county["groups"] for n in g["names"]]
+        assert sorted(grouped) == sorted(county["departments"])  # each name in one group
     finally:
         with database.owner.begin() as conn:
             conn.execute(text("DELETE FROM users WHERE username = 'dept.named.city'"))

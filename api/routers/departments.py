@@ -39,7 +39,7 @@ def named(
 ) -> dict[str, Any]:
     """Return ``{"departments": [...], "groups": [...]}``, the most named first, then the accounts.
 
-    ``groups`` (a city's or a province's account; else empty): the same names by level, its
+    ``groups`` (a county's, a city's or a province's account; else empty): the names by level, its
     own departments first (:func:`layers.department_levels.groups`), each ``label`` and
     ``names``. With ``case``: the departments of its level
     (:func:`layers.dispatch.departments_for_case`).

@@ -862,7 +862,7 @@
   }
 
   // The departments the user's area already named (GET /api/departments), read once per page:
-  // {departments, groups}, the groups by level at a city or a province (市级部门 …), else none.
+  // {departments, groups}, the groups by level at a county and above (县级部门 …), else none.
   let departmentsRead = null;
   function departmentsNamed() {
     if (!departmentsRead) {
@@ -875,8 +875,8 @@
    * Offer the departments the area already named under a department field (派往职能部门, or
    * 吹哨部门 when `several`): a click writes one in, or adds it to the list with 「、」, so the
    * same department is written the same way each time. Nothing is shown when none was named.
-   * A city's (a province's) list is grouped by level, its own first, and the field's example
-   * names its own (a user trial: 市 and 县 bureaus in one row under 「如：县公安局」).
+   * A county's (a city's, a province's) list is grouped by level, its own first, and the
+   * field's example names its own (user trials: 市 and 县 bureaus in one row).
    */
   function departmentChoices(input, several) {
     const box = document.createElement("div");
