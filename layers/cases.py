@@ -2553,6 +2553,7 @@ def hand_down_target(case: Case) -> int | None:
 
 #: The actions :func:`latest` reads from a case's log.
 LATEST_ACTIONS = (
+    "accept",
     "dispatch",
     "return",
     "resolve",
@@ -2633,6 +2634,9 @@ class Latest:
         since (:func:`layers.summon_replies.answers`, the rule the department's desk reads):
         the summoning level's queue row says 「吹哨 已反馈 1/2」 (a user trial: it said
         nothing while the department's desk said 已反馈).
+    taken_up : bool
+        Whether the case was ever 受理'd: its 联系时限 was met then, whatever came after (a
+        退回, a 上报), so it is marked 联系时限已过 no more (:func:`layers.urgency.contact_passed`).
     """
 
     returned: EventFact | None = None
@@ -2644,6 +2648,7 @@ class Latest:
     dispatched_unit: str | None = None
     awaiting: urgency.Waiting | None = None
     summoned: list[summon_replies.Answer] = field(default_factory=list)
+    taken_up: bool = False
 
     def as_json(self) -> dict[str, Any]:
         """Return it as the API gives it (``None`` for what does not apply)."""
@@ -2660,6 +2665,7 @@ class Latest:
         } | {
             "awaiting": self.awaiting.as_json() if self.awaiting is not None else None,
             "summon": self.summon_json(),
+            "taken_up": self.taken_up,
         }
 
     def summon_json(self) -> dict[str, Any] | None:
@@ -2735,6 +2741,8 @@ def latest(session: Session, found: Sequence[Case]) -> dict[int, Latest]:
             facts.replied = None
         elif event.action == "supervision_reply":
             facts.replied = fact
+        elif event.action == "accept":
+            facts.taken_up = True
         else:  # supervise: a new 督办 is unanswered
             facts.supervised, facts.replied = fact, None
     for case in found:

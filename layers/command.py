@@ -601,6 +601,7 @@ def _supervision_json(facts: cases.Latest, new: bool) -> dict[str, Any]:
     awaiting = {
         "awaiting": facts.awaiting.as_json() if facts.awaiting is not None else None,
         "summon": facts.summon_json(),
+        "taken_up": facts.taken_up,  # 受理'd once: its 联系时限 met (urgency.contact_passed)
     }
     if fact is None:
         return {"supervision": None} | awaiting

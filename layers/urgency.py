@@ -62,8 +62,11 @@ def contact_passed(alias: str, params: dict[str, Any], now: datetime) -> str:
     The rule of the queue's red 「联系时限 … 已过」 (``zz.contactDue`` in
     ``web/static/console/common.js``, its states :data:`NOT_TAKEN_UP`): a case still waiting to
     be dispatched or 受理'd whose ``contact_deadline`` is ``now`` or earlier. A case 受理'd is
-    not, whenever it was: the mark goes with the 受理, and a case without a 联系时限 (a 12345
-    order the platform had contacted before it came in) never is.
+    not, whenever it was: the mark goes with the 受理, and stays gone after a 退回 or a 上报 put
+    the case back among those waiting (a trial: three cases 退回'd weeks after their 受理 were
+    counted 联系超时; :attr:`layers.cases.Latest.taken_up` gives the pages the same fact), and a
+    case without a 联系时限 (a 12345 order the platform had contacted before it came in) never
+    is.
 
     Parameters
     ----------
@@ -83,15 +86,24 @@ def contact_passed(alias: str, params: dict[str, Any], now: datetime) -> str:
     --------
     >>> from datetime import UTC
     >>> params, at = {}, datetime(2026, 12, 7, tzinfo=UTC)
-    >>> states, passed = contact_passed("c", params, at).split(" AND ")
+    >>> states, passed, never = contact_passed("c", params, at).split(" AND ", 2)
     >>> states
     "c.state IN ('dispatched', 'escalated', 'registered', 'triaged')"
     >>> passed, params["contact_now"].isoformat()
     ('c.contact_deadline <= :contact_now', '2026-12-07T00:00:00+00:00')
+    >>> never.startswith("NOT EXISTS (SELECT 1 FROM case_events AS taken WHERE taken.case_id")
+    True
     """
     params["contact_now"] = now
     states = ", ".join(f"'{s}'" for s in sorted(NOT_TAKEN_UP))
-    return f"{alias}.state IN ({states}) AND {alias}.contact_deadline <= :contact_now"
+    taken = (
+        "SELECT 1 FROM case_events AS taken"
+        f" WHERE taken.case_id = {alias}.id AND taken.action = 'accept'"
+    )
+    return (
+        f"{alias}.state IN ({states}) AND {alias}.contact_deadline <= :contact_now"
+        f" AND NOT EXISTS ({taken})"
+    )
 
 
 @dataclass(frozen=True)

@@ -52,9 +52,10 @@ def register(
     return made.json()  # type: ignore[no-any-return]
 
 
-def _dispatch_to_department(
+def dispatch_to_department(
     client: httpx2.Client, who: dict[str, str], case: dict[str, Any], department: str
 ) -> Any:
+    """Triage ``case`` and dispatch it to ``department`` as ``who``; return the case."""
     url = f"/api/cases/{case['id']}"
     triaged = client.post(f"{url}/actions/triage", json={"version": case["version"]}, headers=who)
     assert triaged.status_code == 200, triaged.text
@@ -75,8 +76,9 @@ def make_cases(
     Reported three days ago, their 联系时限 passed: ``waiting`` (for 分流, village 1) and
     ``sent`` (dispatched to the department, not 受理'd, village 2) of the township, ``other`` of
     its neighbour (in the county's area, not the township's) and ``far`` of another county (in
-    neither). Not late: ``fresh`` (reported now) and ``taken`` (受理'd in time, its 联系时限
-    passed since, which is not waited for).
+    neither). Not late: ``fresh`` (reported now), ``taken`` (受理'd in time, its 联系时限
+    passed since, which is not waited for) and ``returned`` (受理'd in time, then 退回'd: back
+    at 已分流, its 联系时限 met once all the same; a trial saw such cases counted).
 
     Parameters
     ----------
@@ -96,11 +98,11 @@ def make_cases(
     """
     disp, department = users("disp"), f"{prefix}_dept"
     waiting = register(client, disp, village(300, 1), "neighbours", days_ago=3)
-    sent = _dispatch_to_department(
+    sent = dispatch_to_department(
         client, disp, register(client, disp, village(300, 2), "land", days_ago=3), department
     )
     fresh = register(client, disp, village(300, 1), "labour_wages", days_ago=0)
-    taken = _dispatch_to_department(
+    taken = dispatch_to_department(
         client,
         disp,
         register(client, disp, village(300, 2), "marriage_family", days_ago=0),
@@ -112,10 +114,23 @@ def make_cases(
         headers=users("dept"),
     )
     assert accepted.status_code == 200, accepted.text
-    with database.owner.begin() as conn:  # its 联系时限 passes after the 受理: not counted
+    returned = dispatch_to_department(
+        client, disp, register(client, disp, village(300, 1), "land", days_ago=0), department
+    )
+    for step, note in (("accept", None), ("return", "非本部门职责，请改派")):
+        done = client.post(
+            f"/api/cases/{returned['id']}/actions/{step}",
+            json={"version": returned["version"], "note": note},
+            headers=users("dept"),
+        )
+        assert done.status_code == 200, done.text
+        returned = done.json()
+    with database.owner.begin() as conn:  # their 联系时限 pass after the 受理: not counted
         conn.execute(
-            text("UPDATE cases SET contact_deadline = now() - interval '1 hour' WHERE id = :id"),
-            {"id": taken["id"]},
+            text(
+                "UPDATE cases SET contact_deadline = now() - interval '1 hour' WHERE id = ANY(:ids)"
+            ),
+            {"ids": [taken["id"], returned["id"]]},
         )
     other = register(client, users("disp_other"), village(400, 1), "neighbours", days_ago=3)
     far = register(client, users("disp_far"), village(100, 1, "520425"), "land", days_ago=3)
@@ -124,6 +139,7 @@ def make_cases(
         "sent": sent["id"],
         "fresh": fresh["id"],
         "taken": taken["id"],
+        "returned": returned["id"],
         "other": other["id"],
         "far": far["id"],
     }

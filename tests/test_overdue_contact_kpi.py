@@ -108,6 +108,7 @@ def test_a_case_past_its_contact_deadline_counts_where_it_lies_and_one_taken_up_
         i
         for i, c in rows.items()
         if c["state"] in urgency.NOT_TAKEN_UP
+        and not c["taken_up"]
         and c["contact_deadline"] is not None
         and datetime.fromisoformat(c["contact_deadline"]) <= now
     }
@@ -115,6 +116,12 @@ def test_a_case_past_its_contact_deadline_counts_where_it_lies_and_one_taken_up_
     assert rows[made["sent"]]["state"] == "dispatched"
     assert made["fresh"] not in marked and rows[made["taken"]]["state"] == "accepted"
     assert made["taken"] not in marked
+    # 受理'd, then 退回'd: waiting again, its 联系时限 met once (a trial saw it counted)
+    returned = rows[made["returned"]]
+    assert (returned["state"], returned["taken_up"]) == ("triaged", True)
+    assert made["returned"] not in marked
+    detail = client.get(f"/api/cases/{made['returned']}", headers=disp).json()
+    assert detail["latest"]["taken_up"] is True
     # a live case event's read gives the same figure
     cases_only, _ = kpis(client, disp, TOWN, parts="cases")
     assert cases_only[TOWN]["overdue_contact"] == after[TOWN]["overdue_contact"]
@@ -136,7 +143,9 @@ def test_the_list_holds_the_cases_the_contact_overdue_card_counts(
     assert len(town) == town_kpis[TOWN]["overdue_contact"] > 0
     ids = [c["id"] for c in town]
     assert {made["waiting"], made["sent"]} <= set(ids)
-    assert not {made["fresh"], made["taken"], made["other"], made["far"]} & set(ids)
+    assert not {made["fresh"], made["taken"], made["returned"], made["other"], made["far"]} & set(
+        ids
+    )
     # each by the queue's mark: nobody has taken it up and its 联系时限 passed; the longest first
     now = datetime.now(UTC)
     assert all(c["state"] in urgency.NOT_TAKEN_UP for c in town)

@@ -16,10 +16,11 @@ from typing import Any
 import httpx2
 import pytest
 from playwright.sync_api import expect
+from sqlalchemy import text
 
 from tests.browser import RecordedPage
 from tests.console_fixtures import ConsoleDemo, login
-from tests.overdue_contact_world import register
+from tests.overdue_contact_world import dispatch_to_department, register
 from tests.test_console_dispatch import _token
 
 TOWN = "530424001000"  # 宁州街道
@@ -39,6 +40,29 @@ def _register_late_orders(demo: ConsoleDemo) -> list[int]:
         ]
     assert {case["handling_level"] for case in made} == {4}  # the township's to handle
     return [case["id"] for case in made]
+
+
+def _register_returned_order(demo: ConsoleDemo) -> int:
+    """A 12345 order of the township 受理'd by 县人社局 and 退回'd, its 联系时限 passed since."""
+    with httpx2.Client(base_url=demo.origin, timeout=30) as client:
+        desk = _token(client, demo.username("dispatcher", TOWN))
+        bureau = _token(client, demo.username("department", demo.data.county_code))
+        case = register(client, desk, VILLAGES[0], "labour_wages", days_ago=0)
+        case = dispatch_to_department(client, desk, case, "县人社局")
+        for step, note in (("accept", None), ("return", "非本部门职责，请改派")):
+            done = client.post(
+                f"/api/cases/{case['id']}/actions/{step}",
+                json={"version": case["version"], "note": note},
+                headers=bureau,
+            )
+            assert done.status_code == 200, done.text
+            case = done.json()
+    with demo.owner.begin() as conn:
+        conn.execute(
+            text("UPDATE cases SET contact_deadline = now() - interval '1 hour' WHERE id = :id"),
+            {"id": case["id"]},
+        )
+    return int(case["id"])
 
 
 def _open_console_with_late_orders(
@@ -64,6 +88,7 @@ def test_the_contact_overdue_card_shows_the_feeds_figure_beside_the_queues_red_m
     page: RecordedPage, console_demo: ConsoleDemo
 ) -> None:
     demo = console_demo
+    returned = _register_returned_order(demo)
     made, feed, figure = _open_console_with_late_orders(page, demo, TOWN)
 
     # beside 超期案件, the feed's figure, red; what it counts when pointed at
@@ -83,6 +108,10 @@ def test_the_contact_overdue_card_shows_the_feeds_figure_beside_the_queues_red_m
         row = page.locator(f"#zz-queue-body > tr[data-case-id='{case_id}']")
         expect(row.locator(".zz-contact-soon.zz-past")).to_have_text(PASSED)
     expect(page.locator("#zz-queue-body .zz-contact-soon.zz-past")).to_have_count(figure)
+    # 受理'd, then 退回'd: waiting at 已分流 again, its 联系时限 met once (a trial saw it red)
+    row = page.locator(f"#zz-queue-body > tr[data-case-id='{returned}']")
+    expect(row).to_have_count(1)
+    expect(row.locator(".zz-contact-soon")).to_be_hidden()
     page.screenshot_step("1-console")
 
     # the wall: the same figure, and what each of the two counts under it

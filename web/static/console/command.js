@@ -597,6 +597,7 @@
     const due = el("div", "zz-contact-soon");
     due.dataset.contact = c.contact_deadline || "";
     due.dataset.state = c.state;
+    due.dataset.takenUp = c.taken_up ? "1" : "";
     what.appendChild(due);
   }
 
@@ -607,7 +608,7 @@
       line.hidden = !line.textContent;
     });
     document.querySelectorAll(".zz-contact-soon").forEach(function (line) {
-      const due = zz.contactDue({ contact_deadline: line.dataset.contact, state: line.dataset.state }, now);
+      const due = zz.contactDue({ contact_deadline: line.dataset.contact, state: line.dataset.state, taken_up: !!line.dataset.takenUp }, now);
       line.textContent = due ? due.text : "";
       line.title = due ? due.title : "";
       line.hidden = !due;
@@ -743,7 +744,7 @@
     const unaccepted = (c) => !!zz.awaitingText(c.awaiting);
     const tasks = feed.tasks.slice().sort((a, b) => unaccepted(b) - unaccepted(a));
     const late = feed.tasks.filter(
-      (c) => c.deadline_status === "overdue" || unaccepted(c) || (c.state === "dispatched" && c.contact_deadline && Date.parse(c.contact_deadline) <= Date.now())
+      (c) => c.deadline_status === "overdue" || unaccepted(c) || (c.state === "dispatched" && !c.taken_up && c.contact_deadline && Date.parse(c.contact_deadline) <= Date.now())
     );
     const badge = document.getElementById("zz-tasks-count");
     badge.classList.toggle("text-bg-danger", late.length > 0);
@@ -759,7 +760,7 @@
         wait.title = zz.fmtTime(c.awaiting.since) + " 派单，应在 " + c.awaiting.limit_minutes + " 分钟内受理，请尽快受理";
         row.children[1].appendChild(wait);
       }
-      if (c.state === "dispatched" && c.contact_deadline) {
+      if (c.state === "dispatched" && !c.taken_up && c.contact_deadline) {
         // until 受理 the 联系时限 is the nearer limit; the countdown cell counts the 办结 one
         // (trial AP m3: it stood only in the 新派单 notice)
         const past = Date.parse(c.contact_deadline) <= Date.now();

@@ -371,7 +371,8 @@
    * passed longer ago. {text, title, past}, or null.
    */
   function contactDue(c, now) {
-    if (!c.contact_deadline || !NOT_TAKEN_UP.includes(c.state)) return null;
+    // 受理'd once, its 联系时限 was met: not after a 退回 or a 上报 either (urgency.contact_passed)
+    if (!c.contact_deadline || !NOT_TAKEN_UP.includes(c.state) || c.taken_up || (c.latest && c.latest.taken_up)) return null;
     const at = now || Date.now();
     const due = Date.parse(c.contact_deadline);
     if (due - at >= 86400000) return null;
