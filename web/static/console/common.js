@@ -1152,11 +1152,17 @@
         box.appendChild(item);
       });
     }
-    input.addEventListener("change", async function () {
-      const said = [];
+    // the photos chosen are taken one choice after the other, in the order chosen: a second
+    // shot chosen while the first was still being shrunk went in before it (a clean-clone run)
+    let reading = Promise.resolve();
+    input.addEventListener("change", function () {
       const files = Array.from(input.files);
       input.value = ""; // the next shot is added to these
       if (files.length) add.textContent = "正在读取照片…"; // a large one is shrunk meanwhile
+      reading = reading.catch(() => undefined).then(() => take(files));
+    });
+    async function take(files) {
+      const said = [];
       for (const file of files) {
         const refusal = photoRefusal(file, picked.length + 1);
         // refused at once, by name, not after sending; a photo too large is shrunk first
@@ -1167,7 +1173,7 @@
       error.textContent = said.filter((t, i) => said.indexOf(t) === i).join("；");
       error.hidden = !said.length;
       show();
-    });
+    }
     return picked;
   }
 
