@@ -48,10 +48,7 @@ one by one (analysts, province and city accounts: :func:`min_count_for`;
 from __future__ import annotations
 
 import json
-import threading
-from collections import OrderedDict
 from collections.abc import Collection
-from concurrent.futures import Future
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Any, Literal
@@ -74,6 +71,7 @@ from layers.cell_places import cell_units
 from layers.china_time import CHINA
 from layers.errors import InvalidInput, no_jurisdiction
 from layers.model import Category, Channel
+from layers.shared_results import SharedResults
 from layers.workflow import Actor
 
 ANALYST_MIN_COUNT = 3
@@ -1175,24 +1173,8 @@ def child_codes_with_cases(
     )
 
 
-_CACHE: OrderedDict[tuple[Any, ...], Series] = OrderedDict()
-_CACHE_LOCK = threading.Lock()
-_CACHE_SIZE = 16
-
-
-@dataclass
-class _Flight:
-    """One computation of an analysis in flight: its result, or failure, for every reader."""
-
-    result: Future[Series]
-    waiting: int = 0
-
-
-_IN_FLIGHT: dict[tuple[Any, ...], _Flight] = {}
-"""The analyses being computed, by cache key (guarded by ``_CACHE_LOCK``)."""
-computations = 0
-"""How many analyses this process has computed (neither taken from the cache nor from another
-read's computation in flight): what the single flight of :func:`series` saves, counted."""
+ANALYSES: SharedResults[tuple[Any, ...], Series] = SharedResults(maxsize=16)
+"""The analyses computed, by unit, window, filter and fingerprint: each once (:func:`series`)."""
 _FINGERPRINT = (
     "SELECT count(*) AS n, coalesce(sum(hashtextextended(concat_ws('|', id, ST_AsEWKB(point),"
     " reported_at, category), 0)), 0) AS h, (SELECT coalesce(sum(hashtextextended(concat_ws('|',"
@@ -1253,11 +1235,11 @@ def series(
 
     Notes
     -----
-    The analysis is read from the cache when its key is there. Otherwise the first read of a
-    key computes it (:data:`computations` counts it) and the reads of the same key that come
-    meanwhile, from the server's other worker threads, wait for that computation instead of
-    doing it again: all get its result, or the exception it raised, which is not cached (the
-    next read computes anew).
+    The analysis is read from :data:`ANALYSES` when its key is there. Otherwise the first read
+    of a key computes it and the reads of the same key that come meanwhile, from the server's
+    other worker threads, wait for that computation instead of doing it again: all get its
+    result, or the exception it raised, which is not kept (:class:`layers.shared_results.
+    SharedResults`).
     """
     level = cases.unit_range(code, actor)[2]
     spans = window(now, granularity, periods, end=end)
@@ -1270,32 +1252,9 @@ def series(
     read = session.execute(text(_FINGERPRINT + where), params).one()
     window_key = (code, granularity, spans[0].key, spans[-1].key, case_filter)
     key = (*window_key, read.n, str(read.h), str(read.labels))
-    with _CACHE_LOCK:
-        if key in _CACHE:
-            _CACHE.move_to_end(key)
-            return _CACHE[key]
-        flight = _IN_FLIGHT.get(key)
-        computes = flight is None
-        if flight is None:
-            flight = _IN_FLIGHT[key] = _Flight(Future())
-        else:  # another request computes it: its result, or its failure
-            flight.waiting += 1
-    if not computes:
-        return flight.result.result()
-    try:
-        result = _compute(session, code, spans, level, where, params, case_filter, key)
-    except BaseException as error:
-        with _CACHE_LOCK:
-            del _IN_FLIGHT[key]  # not kept: the next read computes it again
-        flight.result.set_exception(error)
-        raise
-    with _CACHE_LOCK:
-        _CACHE[key] = result
-        while len(_CACHE) > _CACHE_SIZE:
-            _CACHE.popitem(last=False)
-        del _IN_FLIGHT[key]
-    flight.result.set_result(result)
-    return result
+    return ANALYSES.get(
+        key, lambda: _compute(session, code, spans, level, where, params, case_filter, key)
+    )
 
 
 def _compute(
@@ -1308,9 +1267,6 @@ def _compute(
     case_filter: CaseFilter,
     key: tuple[Any, ...],
 ) -> Series:
-    global computations
-    with _CACHE_LOCK:
-        computations += 1
     rows = session.execute(
         text("SELECT ST_X(point) AS lon, ST_Y(point) AS lat, reported_at " + where), params
     ).all()

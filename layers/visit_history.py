@@ -34,18 +34,17 @@ fingerprint costs one pass over those rows' versions, a fraction of the counting
 from __future__ import annotations
 
 import copy
-import threading
 from collections.abc import Sequence
 from datetime import date, timedelta
 from typing import Any
 
-from cachetools import LRUCache
 from sqlalchemy import Row, text
 from sqlalchemy.orm import Session
 
 from geo.codes import CodeError, division_level, scope_range
 from layers import visits_due
 from layers.model.persons import VisitOutcome
+from layers.shared_results import SharedResults
 from layers.trends import CHILD_LABELS, Period, child_key_sql, suppress
 
 OUTCOMES: tuple[tuple[str, str], ...] = (
@@ -134,27 +133,17 @@ def visit_series(
 
     Notes
     -----
-    Read from the cache while the fingerprint of what it reads is unchanged (:data:`computations`
-    counts the reads counted anew); each caller gets a copy of its own.
+    Read from :data:`SERIES` while the fingerprint of what it reads is unchanged, computed once
+    however many reads ask it together (:class:`layers.shared_results.SharedResults`); each
+    caller gets a copy of its own.
     """
     key = _cache_key(session, code, periods, min_count)
-    with _CACHE_LOCK:
-        kept = _CACHE.get(key)
-    if kept is not None:
-        return copy.deepcopy(kept)
-    global computations
-    with _CACHE_LOCK:
-        computations += 1
-    out = _series(session, code, periods, min_count=min_count)
-    with _CACHE_LOCK:
-        _CACHE[key] = out
-    return copy.deepcopy(out)
+    kept = SERIES.get(key, lambda: _series(session, code, periods, min_count=min_count))
+    return copy.deepcopy(kept)
 
 
-_CACHE: LRUCache[tuple[Any, ...], dict[str, Any]] = LRUCache(maxsize=32)
-_CACHE_LOCK = threading.Lock()
-computations = 0
-"""How many times this process has counted :func:`visit_series` (not taken from the cache)."""
+SERIES: SharedResults[tuple[Any, ...], dict[str, Any]] = SharedResults(maxsize=32)
+"""The series counted, by unit, periods, min_count, reader's scope and fingerprint: each once."""
 
 _FINGERPRINT = (
     "WITH pp AS (SELECT id, ctid, xmin FROM persons WHERE area_code >= :lo AND area_code < :hi)"

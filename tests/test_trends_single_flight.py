@@ -92,8 +92,7 @@ def held(monkeypatch: pytest.MonkeyPatch) -> Callable[..., HeldAnalysis]:
 
 def _waiting() -> int:
     """How many reads wait for a computation in flight."""
-    with trends._CACHE_LOCK:
-        return sum(flight.waiting for flight in trends._IN_FLIGHT.values())
+    return trends.ANALYSES.waiting()
 
 
 def _wait_until_waiting(
@@ -131,7 +130,7 @@ def test_the_series_its_density_and_coverage_asked_together_compute_it_once(
 
         return call
 
-    before = trends.computations
+    before = trends.ANALYSES.computations
     analysis = held()
     threads = _in_threads({name: read(name) for name in paths})
     threads["series"].start()
@@ -145,8 +144,8 @@ def test_the_series_its_density_and_coverage_asked_together_compute_it_once(
     for thread in threads.values():
         thread.join(120)
     assert {name: answers[name].status_code for name in paths} == dict.fromkeys(paths, 200)
-    assert trends.computations - before == 1
-    assert _waiting() == 0 and trends._IN_FLIGHT == {}
+    assert trends.ANALYSES.computations - before == 1
+    assert _waiting() == 0 and trends.ANALYSES.in_flight() == 0
 
     # each read the one analysis: the window's last period, its hot cells and density
     series = answers["series"].json()
@@ -162,7 +161,7 @@ def test_the_series_its_density_and_coverage_asked_together_compute_it_once(
         if name == "series":
             assert again.pop("generated_at") >= first.pop("generated_at")
         assert again == first, name
-    assert trends.computations - before == 1
+    assert trends.ANALYSES.computations - before == 1
 
 
 def test_a_failed_computation_reaches_every_waiting_read_and_is_not_kept(
@@ -184,7 +183,7 @@ def test_a_failed_computation_reaches_every_waiting_read_and_is_not_kept(
 
         return call
 
-    before = trends.computations
+    before = trends.ANALYSES.computations
     failure = RuntimeError("试算失败")
     analysis = held(fails=failure)
     threads = _in_threads({name: read(name) for name in ("first", "second")})
@@ -197,14 +196,14 @@ def test_a_failed_computation_reaches_every_waiting_read_and_is_not_kept(
         thread.join(120)
     # the computation's failure, raised in both reads, computed once
     assert outcomes == {"first": failure, "second": failure}
-    assert trends.computations - before == 1
-    assert trends._IN_FLIGHT == {}
+    assert trends.ANALYSES.computations - before == 1
+    assert trends.ANALYSES.in_flight() == 0
 
     # not kept: the next read computes it, and the one after takes it from the cache
     analysis.fails = None
     read("third")()
     read("fourth")()
-    assert trends.computations - before == 2
+    assert trends.ANALYSES.computations - before == 2
     third, fourth = outcomes["third"], outcomes["fourth"]
     assert isinstance(third, trends.Series) and fourth is third
     assert int(third.totals.sum()) == 35 * len(MONTHS)

@@ -146,12 +146,12 @@ def test_a_second_read_is_not_counted_again_until_a_visit_or_person_changes(
     session, code = county
     months = trends.window(console_demo.now, "month", 6)
     first = visit_history.visit_series(session, code, months, min_count=1)
-    counted = visit_history.computations
+    counted = visit_history.SERIES.computations
     assert visit_history.visit_series(session, code, months, min_count=1) == first
-    assert visit_history.computations == counted
+    assert visit_history.SERIES.computations == counted
     # another min_count is another answer
     analyst = visit_history.visit_series(session, code, months, min_count=3)
-    assert visit_history.computations == counted + 1 and analyst["min_count"] == 3
+    assert visit_history.SERIES.computations == counted + 1 and analyst["min_count"] == 3
 
     person = session.execute(
         text(
@@ -170,7 +170,7 @@ def test_a_second_read_is_not_counted_again_until_a_visit_or_person_changes(
         {"p": person.id, "a": person.area_code, "d": date.fromordinal(last_day)},
     )
     added = visit_history.visit_series(session, code, months, min_count=1)
-    assert visit_history.computations == counted + 2
+    assert visit_history.SERIES.computations == counted + 2
     assert added["totals"]["missing"][-1] == first["totals"]["missing"][-1] + 1
     assert added["totals"]["visits"][-1] == first["totals"]["visits"][-1] + 1
     assert _figures(added) == _reference(session, code, months)
@@ -181,7 +181,7 @@ def test_a_second_read_is_not_counted_again_until_a_visit_or_person_changes(
         {"p": person.id, "d": date.fromordinal(last_day)},
     )
     corrected = visit_history.visit_series(session, code, months, min_count=1)
-    assert visit_history.computations == counted + 3
+    assert visit_history.SERIES.computations == counted + 3
     assert corrected["totals"]["missing"][-1] == first["totals"]["missing"][-1]
     assert corrected["totals"]["met"][-1] == added["totals"]["met"][-1] + 1
 
@@ -191,6 +191,6 @@ def test_a_second_read_is_not_counted_again_until_a_visit_or_person_changes(
         {"p": person.id, "d": period_days(months[-1])[0]},
     )
     ended = visit_history.visit_series(session, code, months, min_count=1)
-    assert visit_history.computations == counted + 4
+    assert visit_history.SERIES.computations == counted + 4
     assert ended["totals"]["persons"][-1] == first["totals"]["persons"][-1] - 1
     assert _figures(ended) == _reference(session, code, months)
